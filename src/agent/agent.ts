@@ -1,0 +1,151 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex.ts';
+import { appendMessages, loadMessages, openThread, resetThread, type ThreadRow } from '../db/threads.ts';
+import {
+  GEN_AI_AGENT_NAME,
+  GEN_AI_CONVERSATION_ID,
+  GEN_AI_OPERATION,
+  GEN_AI_OPERATION_NAME,
+  GEN_AI_PROVIDER_NAME,
+  GEN_AI_REQUEST_MODEL,
+  THREAD_RESET_REASON,
+} from '../signals/attributes.ts';
+import { recordEvent } from '../signals/events.ts';
+import { threadResets } from '../signals/metrics.ts';
+import { inSpan } from '../signals/spans.ts';
+import { toolSpecs } from '../tools/index.ts';
+import type { Caller, Tool } from '../tools/tool.ts';
+import { chat } from './chat.ts';
+import { boundHistory, repairHistory } from './history.ts';
+import type { ChatMessage } from './messages.ts';
+import type { ModelProvider } from './provider.ts';
+import { systemPrompt } from './system-prompt.ts';
+import { createToolRunner } from './tool-runner.ts';
+
+export const AGENT_NAME = 'convonet';
+
+export interface AgentInput {
+  caller: Caller;
+  utterance: string;
+  /** The turn this answer belongs to, so a repeated tool call within it is recognised. */
+  turnId?: string;
+  signal: AbortSignal;
+}
+
+export interface AgentAnswer {
+  say: string;
+  /** "transfer" when the caller asked for a person. */
+  action: 'listen' | 'transfer';
+  threadId: string;
+  /** What the caller said about the assistant itself, for the voice layer to file. */
+  feedback: string[];
+}
+
+export interface Agent {
+  readonly provider: ModelProvider;
+  answer(input: AgentInput): Promise<AgentAnswer>;
+}
+
+export interface AgentOptions {
+  db: Db;
+  provider: ModelProvider;
+  tools: Tool[];
+  logger: Logger;
+  toolTimeoutMs: number;
+  maxToolRounds: number;
+  historyMessages: number;
+  now?: () => Date;
+}
+
+/**
+ * The turn loop: load the caller's thread, ask the model, run the tools it calls, feed the
+ * results back, until it answers in words or runs out of rounds. Knows nothing of Twilio or
+ * HTTP: a caller, an utterance in, what to say out.
+ */
+export function createAgent(options: AgentOptions): Agent {
+  const { db, provider, tools, logger, maxToolRounds, historyMessages } = options;
+  const now = options.now ?? (() => new Date());
+  const specs = toolSpecs(tools);
+  const runTool = createToolRunner({ db, tools, timeoutMs: options.toolTimeoutMs, logger });
+
+  async function answer({ caller, utterance, turnId, signal }: AgentInput): Promise<AgentAnswer> {
+    const thread = await currentThread(caller);
+    return inSpan(
+      `${GEN_AI_OPERATION.invokeAgent} ${AGENT_NAME}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          [GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION.invokeAgent,
+          [GEN_AI_AGENT_NAME]: AGENT_NAME,
+          [GEN_AI_PROVIDER_NAME]: provider.name,
+          [GEN_AI_REQUEST_MODEL]: provider.model,
+          [GEN_AI_CONVERSATION_ID]: thread.id,
+        },
+      },
+      async () => {
+        const history = await loadHistory(thread.id);
+        const userMessage: ChatMessage = { role: 'user', content: utterance };
+        await appendMessages(db, thread.id, [userMessage]);
+        const conversation: ChatMessage[] = [...history, userMessage];
+        const feedback: string[] = [];
+        let action: AgentAnswer['action'] = 'listen';
+        const clock = now();
+
+        for (let round = 0; round < maxToolRounds; round++) {
+          const reply = await chat(provider, {
+            messages: [{ role: 'system', content: systemPrompt(caller, clock) }, ...conversation],
+            tools: specs,
+            now: clock,
+            timezone: caller.timezone,
+            signal,
+          });
+          const calls = reply.message.toolCalls ?? [];
+          if (calls.length === 0) {
+            await appendMessages(db, thread.id, [reply.message]);
+            return { say: reply.message.content?.trim() || 'Done.', action, threadId: thread.id, feedback };
+          }
+          const results: ChatMessage[] = [];
+          for (const call of calls) {
+            const run = await runTool(call, { caller, threadId: thread.id, turnId, now: clock, signal });
+            if (run.result.transfer === true) action = 'transfer';
+            if (typeof run.result.feedback === 'string') feedback.push(run.result.feedback);
+            results.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(run.result) });
+          }
+          // The request and all its answers land together: history never holds a call without a result.
+          await db.transaction((trx) => appendMessages(trx, thread.id, [reply.message, ...results]));
+          conversation.push(reply.message, ...results);
+        }
+        const say = 'Sorry, I could not finish that. Could you ask in a simpler way?';
+        await appendMessages(db, thread.id, [{ role: 'assistant', content: say }]);
+        return { say, action, threadId: thread.id, feedback };
+      },
+    );
+  }
+
+  /** The caller's thread, reset first if its last turn timed out or failed. */
+  async function currentThread(caller: Caller): Promise<ThreadRow> {
+    const thread = await openThread(db, caller.id);
+    if (!thread.reset_requested) return thread;
+    await resetThread(db, thread.id, thread.reset_requested);
+    threadResets.add(1, { [THREAD_RESET_REASON]: thread.reset_requested });
+    recordEvent(logger, 'info', 'thread reset', {
+      [THREAD_RESET_REASON]: thread.reset_requested,
+      [GEN_AI_CONVERSATION_ID]: thread.id,
+    });
+    return openThread(db, caller.id);
+  }
+
+  async function loadHistory(threadId: string): Promise<ChatMessage[]> {
+    const { messages, repairedToolCallIds } = repairHistory(await loadMessages(db, threadId, historyMessages));
+    if (repairedToolCallIds.length > 0) {
+      recordEvent(logger, 'warn', 'tool call history repaired', {
+        [GEN_AI_CONVERSATION_ID]: threadId,
+        'convonet.repaired_tool_calls': repairedToolCallIds.length,
+      });
+    }
+    return boundHistory(messages, historyMessages);
+  }
+
+  return { provider, answer };
+}

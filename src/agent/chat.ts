@@ -1,0 +1,49 @@
+import { SpanKind } from '@opentelemetry/api';
+import {
+  ERROR_TYPE,
+  GEN_AI_OPERATION,
+  GEN_AI_OPERATION_NAME,
+  GEN_AI_PROVIDER_NAME,
+  GEN_AI_REQUEST_MODEL,
+  GEN_AI_RESPONSE_FINISH_REASONS,
+  GEN_AI_RESPONSE_MODEL,
+  GEN_AI_TOKEN_TYPE,
+  GEN_AI_USAGE_INPUT_TOKENS,
+  GEN_AI_USAGE_OUTPUT_TOKENS,
+} from '../signals/attributes.ts';
+import { genAiOperationDuration, genAiTokenUsage } from '../signals/metrics.ts';
+import { errorType, inSpan } from '../signals/spans.ts';
+import type { ModelProvider, ModelReply, ModelRequest } from './provider.ts';
+
+/** One model call as a GenAI `chat {model}` span, with the conventions' duration and token metrics. */
+export function chat(provider: ModelProvider, request: ModelRequest): Promise<ModelReply> {
+  const common = {
+    [GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION.chat,
+    [GEN_AI_PROVIDER_NAME]: provider.name,
+    [GEN_AI_REQUEST_MODEL]: provider.model,
+  };
+  return inSpan(`${GEN_AI_OPERATION.chat} ${provider.model}`, { kind: SpanKind.CLIENT, attributes: common }, async (span) => {
+    const started = performance.now();
+    try {
+      const reply = await provider.complete(request);
+      span.setAttributes({
+        [GEN_AI_RESPONSE_MODEL]: reply.model,
+        [GEN_AI_RESPONSE_FINISH_REASONS]: [reply.finishReason],
+      });
+      const metricAttributes = { ...common, [GEN_AI_RESPONSE_MODEL]: reply.model };
+      genAiOperationDuration.record((performance.now() - started) / 1000, metricAttributes);
+      if (reply.usage) {
+        span.setAttributes({
+          [GEN_AI_USAGE_INPUT_TOKENS]: reply.usage.inputTokens,
+          [GEN_AI_USAGE_OUTPUT_TOKENS]: reply.usage.outputTokens,
+        });
+        genAiTokenUsage.record(reply.usage.inputTokens, { ...metricAttributes, [GEN_AI_TOKEN_TYPE]: 'input' });
+        genAiTokenUsage.record(reply.usage.outputTokens, { ...metricAttributes, [GEN_AI_TOKEN_TYPE]: 'output' });
+      }
+      return reply;
+    } catch (error) {
+      genAiOperationDuration.record((performance.now() - started) / 1000, { ...common, [ERROR_TYPE]: errorType(error) });
+      throw error;
+    }
+  });
+}

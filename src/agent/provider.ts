@@ -1,0 +1,33 @@
+import type { AssistantMessage, ChatMessage } from './messages.ts';
+
+/** A tool as offered to a model: its name, what it does and a JSON Schema for its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface ModelRequest {
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+  /** The caller's clock: providers that understand dates resolve "tomorrow" against it. */
+  now: Date;
+  timezone: string;
+  signal: AbortSignal;
+}
+
+export interface ModelReply {
+  message: AssistantMessage;
+  /** The model that actually answered (may differ from the one requested). */
+  model: string;
+  finishReason: string;
+  usage?: { inputTokens: number; outputTokens: number };
+}
+
+/** Messages and tool schemas in, one assistant message (maybe with tool calls) out. */
+export interface ModelProvider {
+  /** gen_ai.provider.name: "openai", or "convonet.offline" for the built-in one. */
+  readonly name: string;
+  readonly model: string;
+  complete(request: ModelRequest): Promise<ModelReply>;
+}

@@ -1,0 +1,73 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Agent } from './agent/agent.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/knex.ts';
+import { verifyTwilioSignature } from './voice/signature.ts';
+import { createTurns, type Turns } from './voice/turns.ts';
+import { voiceRoutes } from './voice/routes.ts';
+
+export interface AppDeps {
+  db: Db;
+  agent: Agent;
+  config: Config;
+  logger: Logger;
+}
+
+export type App = Koa & { turns: Turns };
+
+// Twilio's webhook bodies are a few hundred bytes; anything near this limit is not Twilio.
+const BODY_LIMIT = '16kb';
+
+export function createApp({ db, agent, config, logger }: AppDeps): App {
+  const app = new Koa({ proxy: config.twilio.trustProxy }) as App;
+  app.silent = true; // errors are logged once, below, not also by Koa's default handler
+  app.on('error', (error: Error & { status?: number }, ctx?: Koa.Context) => {
+    if ((error.status ?? 500) >= 500) logger.error({ err: error, path: ctx?.path }, 'request failed');
+  });
+
+  const turns = createTurns({ db, agent, logger, config: config.agent });
+  app.turns = turns;
+
+  const health = new Router();
+  health.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  health.get('/readyz', async (ctx) => {
+    try {
+      await db.raw('select 1');
+      ctx.body = { status: 'ready' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'database unreachable' };
+    }
+  });
+
+  app.use(health.routes());
+  app.use(health.allowedMethods());
+  const voice = voiceRoutes({
+    db,
+    turns,
+    logger,
+    config,
+    // Checked in this order: nothing is read before its type is right, nothing acted on unsigned.
+    guards: [
+      requireForm,
+      bodyParser({ enableTypes: ['form'], formLimit: BODY_LIMIT, encoding: 'utf-8' }),
+      verifyTwilioSignature({ authToken: config.twilio.authToken, publicBaseUrl: config.twilio.publicBaseUrl }),
+    ],
+  });
+  app.use(voice.routes());
+  app.use(voice.allowedMethods());
+  return app;
+}
+
+/** Twilio posts forms; anything else is refused before it is read. */
+async function requireForm(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  if (ctx.method === 'POST' && !ctx.is('application/x-www-form-urlencoded')) {
+    ctx.throw(415, 'webhooks must be application/x-www-form-urlencoded');
+  }
+  await next();
+}

@@ -1,0 +1,92 @@
+import type { ChatMessage, ToolCall } from '../agent/messages.ts';
+import type { Executor } from './knex.ts';
+
+export interface ThreadRow {
+  id: string;
+  user_id: string;
+  status: 'active' | 'reset';
+  reset_reason: string | null;
+  reset_requested: string | null;
+  created_at: Date;
+  reset_at: Date | null;
+}
+
+interface MessageRow {
+  id: string;
+  thread_id: string;
+  role: 'user' | 'assistant' | 'tool';
+  content: string | null;
+  tool_calls: ToolCall[] | null;
+  tool_call_id: string | null;
+}
+
+export async function findActiveThread(db: Executor, userId: string): Promise<ThreadRow | null> {
+  return (await db<ThreadRow>('threads').where({ user_id: userId, status: 'active' }).first()) ?? null;
+}
+
+/** The caller's active thread, created if there is none (two instances racing get the same one). */
+export async function openThread(db: Executor, userId: string): Promise<ThreadRow> {
+  await db.raw(`insert into threads (user_id) values (?) on conflict (user_id) where status = 'active' do nothing`, [
+    userId,
+  ]);
+  return (await findActiveThread(db, userId))!;
+}
+
+/** Closes a thread for good; it stays in the database for inspection. */
+export async function resetThread(db: Executor, threadId: string, reason: string): Promise<void> {
+  await db('threads')
+    .where({ id: threadId, status: 'active' })
+    .update({ status: 'reset', reset_reason: reason, reset_at: db.fn.now() });
+}
+
+/** Marks the caller's active thread to be reset when they next speak. */
+export async function requestCallerThreadReset(db: Executor, userId: string, reason: string): Promise<void> {
+  await db('threads').where({ user_id: userId, status: 'active' }).whereNull('reset_requested').update({
+    reset_requested: reason,
+  });
+}
+
+/** The newest `limit` messages of a thread, oldest first. */
+export async function loadMessages(db: Executor, threadId: string, limit: number): Promise<ChatMessage[]> {
+  const rows = await db<MessageRow>('messages')
+    .where({ thread_id: threadId })
+    .orderBy('id', 'desc')
+    .limit(limit);
+  return rows.reverse().map(toChatMessage);
+}
+
+export async function appendMessages(db: Executor, threadId: string, messages: ChatMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await db('messages').insert(messages.map((message) => toRow(threadId, message)));
+}
+
+function toChatMessage(row: MessageRow): ChatMessage {
+  switch (row.role) {
+    case 'user':
+      return { role: 'user', content: row.content ?? '' };
+    case 'assistant':
+      return row.tool_calls?.length
+        ? { role: 'assistant', content: row.content, toolCalls: row.tool_calls }
+        : { role: 'assistant', content: row.content };
+    case 'tool':
+      return { role: 'tool', toolCallId: row.tool_call_id!, content: row.content ?? '' };
+  }
+}
+
+function toRow(threadId: string, message: ChatMessage) {
+  switch (message.role) {
+    case 'system':
+      throw new Error('system prompts are built per request, never stored');
+    case 'user':
+      return { thread_id: threadId, role: 'user', content: message.content };
+    case 'assistant':
+      return {
+        thread_id: threadId,
+        role: 'assistant',
+        content: message.content,
+        tool_calls: message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
+      };
+    case 'tool':
+      return { thread_id: threadId, role: 'tool', content: message.content, tool_call_id: message.toolCallId };
+  }
+}

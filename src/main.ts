@@ -1,0 +1,43 @@
+import { ConfigError, DEVELOPMENT_TWILIO_TOKEN, loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { start } from './server.ts';
+
+// telemetry/preload.ts, when loaded, leaves its flush here: src must not import it.
+const TELEMETRY_SHUTDOWN = Symbol.for('convonet.shutdown');
+// Past this, a stuck request or exporter does not hold the process: the platform wants it gone.
+const SHUTDOWN_BOUND_MS = 10_000;
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+const logger = createLogger(config.logLevel);
+if (config.twilio.developmentToken) {
+  logger.warn(
+    { twilioAuthToken: DEVELOPMENT_TWILIO_TOKEN },
+    'TWILIO_AUTH_TOKEN is not set: webhooks are checked against the development token printed here',
+  );
+}
+
+const server = await start({ config, logger });
+
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  const bound = setTimeout(() => {
+    logger.error('shutdown took too long; exiting anyway');
+    process.exit(1);
+  }, SHUTDOWN_BOUND_MS);
+  bound.unref();
+  await server.stop();
+  const flushTelemetry = (globalThis as Record<symbol, unknown>)[TELEMETRY_SHUTDOWN];
+  if (typeof flushTelemetry === 'function') await (flushTelemetry as () => Promise<void>)();
+  logger.info('stopped');
+  process.exit(0);
+}
+
+process.once('SIGTERM', (signal) => void shutdown(signal));
+process.once('SIGINT', (signal) => void shutdown(signal));

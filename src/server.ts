@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAgent } from './agent/agent.ts';
+import { createProvider } from './agent/providers.ts';
+import { createApp, type App } from './app.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createDb, migrate, type Db } from './db/knex.ts';
+import { createLogger, type Logger } from './log.ts';
+import { tools } from './tools/index.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: App;
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Stops accepting, lets in-flight webhooks and turns finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Config;
+  logger?: Logger;
+  /** For tests and the simulator: a database they already opened (and will close). */
+  db?: Db;
+}
+
+/** Opens the database, migrates it, and serves the app; port 0 picks a free port. */
+export async function start(options: StartOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = options.db ?? createDb(config.database);
+  await migrate(db);
+
+  const provider = createProvider(config.agent);
+  const agent = createAgent({
+    db,
+    provider,
+    tools,
+    logger,
+    toolTimeoutMs: config.agent.toolTimeoutMs,
+    maxToolRounds: config.agent.maxToolRounds,
+    historyMessages: config.agent.historyMessages,
+  });
+  const app = createApp({ db, agent, config, logger });
+  const server: Server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info(
+    {
+      port,
+      database: 'url' in config.database ? 'postgres' : 'pglite',
+      agent: `${provider.name}/${provider.model}`,
+    },
+    'listening',
+  );
+
+  async function stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    await app.turns.drain();
+    if (!options.db) await db.destroy();
+  }
+
+  return { url, port, app, db, config, logger, stop };
+}

@@ -1,0 +1,44 @@
+// Attribute names and values from the OpenTelemetry GenAI semantic conventions, copied here
+// because @opentelemetry/semantic-conventions only ships them from its unstable `incubating`
+// entry point, which may rename them in any release.
+// https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/
+export const GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+export const GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+export const GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
+export const GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+export const GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+export const GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
+export const GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
+
+export const GEN_AI_OPERATION = {
+  chat: 'chat',
+  invokeAgent: 'invoke_agent',
+  executeTool: 'execute_tool',
+} as const;
+
+export const ERROR_TYPE = 'error.type';
+
+// Our own names, under a namespace the conventions will not claim.
+export const TWILIO_CALL_SID = 'twilio.call_sid';
+export const TWILIO_CALL_STATUS = 'twilio.call.status';
+export const TWILIO_WEBHOOK = 'twilio.webhook';
+export const CALLER_PSEUDO_ID = 'enduser.pseudo.id';
+export const TURN_ID = 'convonet.turn.id';
+export const TURN_OUTCOME = 'convonet.turn.outcome';
+export const TURN_END_REASON = 'convonet.turn.end_reason';
+export const SPEECH_CONFIDENCE = 'convonet.speech.confidence';
+export const TRANSCRIPT_LENGTH = 'convonet.transcript.length';
+/** The caller's words: set only when content capture is on, and dropped by telemetry/ otherwise. */
+export const TRANSCRIPT = 'convonet.transcript';
+export const TOOL_OUTCOME = 'convonet.tool.outcome';
+export const THREAD_RESET_REASON = 'convonet.thread.reset_reason';
+export const AGENT_DEADLINE_MS = 'convonet.agent.deadline_ms';
+export const AGENT_ELAPSED_MS = 'convonet.agent.elapsed_ms';

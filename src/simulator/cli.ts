@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { DEVELOPMENT_TWILIO_TOKEN, loadConfig } from '../config.ts';
+import { createDb } from '../db/knex.ts';
+import { seedDemo } from '../db/seed.ts';
+import { createLogger } from '../log.ts';
+import { start } from '../server.ts';
+import { playCall, type Exchange } from './call.ts';
+
+const usage = `Plays a phone call against the app, the way Twilio would.
+
+  npm run call -- [options] "first thing to say" "second thing" ...
+
+  --url URL     the app to call (default: start one in-process on an in-memory database)
+  --pin PIN     the caller's PIN (default: the demo caller's, when the app is in-process)
+  --from E164   the caller's number (default: the demo caller, +15555550100)
+  --token T     the Twilio auth token the app checks (default: TWILIO_AUTH_TOKEN or the development token)
+  --json        one JSON object per exchange instead of a transcript`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    url: { type: 'string' },
+    pin: { type: 'string' },
+    from: { type: 'string', default: '+15555550100' },
+    token: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const authToken = values.token ?? process.env.TWILIO_AUTH_TOKEN ?? DEVELOPMENT_TWILIO_TOKEN;
+const utterances = positionals.length ? positionals : ['what are my todos'];
+const print = values.json
+  ? (exchange: Exchange) => console.log(JSON.stringify(exchange))
+  : (exchange: Exchange) => {
+      if (exchange.caller) console.log(`caller › ${exchange.caller}`);
+      console.log(`  app  › ${exchange.reply || `(${exchange.status})`}${exchange.heard?.redirect ? '  [redirect]' : ''}`);
+    };
+
+if (values.url) {
+  if (!values.pin) {
+    console.error('--pin is required with --url (run `npm run seed` to get the demo PIN)');
+    process.exit(2);
+  }
+  await playCall({ url: values.url, authToken, from: values.from, pin: values.pin, utterances, onExchange: print });
+} else {
+  // An app of our own, on a throwaway database, so the call never touches anyone's data.
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', PGLITE_DATA_DIR: 'memory', DATABASE_URL: '' });
+  const db = createDb(config.database);
+  const server = await start({ config, db, logger: createLogger(process.env.LOG_LEVEL ?? 'silent') });
+  const demo = await seedDemo(db, {});
+  try {
+    await playCall({
+      url: server.url,
+      authToken: config.twilio.authToken,
+      from: demo.phone,
+      pin: demo.pin,
+      utterances,
+      onExchange: print,
+    });
+  } finally {
+    await server.stop();
+    await db.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import { bindCaller, countPinFailure, findCall } from '../db/calls.ts';
+import type { Db } from '../db/knex.ts';
+import { findUserById, findUserByPhone } from '../db/users.ts';
+import { TWILIO_CALL_SID } from '../signals/attributes.ts';
+import { recordEvent } from '../signals/events.ts';
+import { pinFailures } from '../signals/metrics.ts';
+import { hashPin, readPin, verifyPin } from './pin.ts';
+
+export const MAX_PIN_ATTEMPTS = 3;
+
+export type SignIn =
+  | { outcome: 'accepted'; name: string }
+  | { outcome: 'rejected'; attemptsLeft: number }
+  | { outcome: 'locked' }
+  | { outcome: 'unknown_call' };
+
+// Compared against when the number is unknown, so a wrong number costs the same time as a wrong PIN.
+const decoyHash = hashPin('decoy-0000');
+
+/**
+ * Checks the PIN a caller gave against the account of the number they call from. Any failure,
+ * whether an unknown number, an inactive account or a wrong PIN, looks the same to the caller,
+ * and the third one ends the call.
+ */
+export async function signIn(
+  { db, logger }: { db: Db; logger: Logger },
+  heard: { callSid: string; digits?: string; speech?: string },
+): Promise<SignIn> {
+  const call = await findCall(db, heard.callSid);
+  if (!call) return { outcome: 'unknown_call' };
+  if (call.user_id) {
+    // Already signed in: a retried PIN webhook gets the same answer and changes nothing.
+    const user = await findUserById(db, call.user_id);
+    return { outcome: 'accepted', name: user?.name ?? 'there' };
+  }
+  if (call.pin_attempts >= MAX_PIN_ATTEMPTS) return { outcome: 'locked' };
+
+  const pin = readPin(heard);
+  const user = call.from_number ? await findUserByPhone(db, call.from_number) : null;
+  const matches = await verifyPin(pin ?? '', user?.pin_hash ?? (await decoyHash));
+  if (pin && user?.active && matches) {
+    await bindCaller(db, call.call_sid, user.id);
+    return { outcome: 'accepted', name: user.name };
+  }
+
+  const attempts = await countPinFailure(db, call.call_sid);
+  pinFailures.add(1);
+  recordEvent(logger, 'warn', 'pin rejected', {
+    [TWILIO_CALL_SID]: call.call_sid,
+    'convonet.pin.attempt': attempts,
+    'convonet.pin.heard': pin ? 'digits' : 'not_digits',
+  });
+  return attempts >= MAX_PIN_ATTEMPTS ? { outcome: 'locked' } : { outcome: 'rejected', attemptsLeft: MAX_PIN_ATTEMPTS - attempts };
+}

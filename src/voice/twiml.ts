@@ -1,0 +1,74 @@
+import twilio from 'twilio';
+import { SPEECH_HINTS } from './speech.ts';
+
+const { VoiceResponse } = twilio.twiml;
+
+// Every path the caller can be sent down; the router and the redirect builder share them.
+export const PATHS = {
+  incoming: '/voice/incoming',
+  pin: '/voice/pin',
+  turn: '/voice/turn',
+  turnResult: '/voice/turn/result',
+  status: '/voice/status',
+} as const;
+
+const VOICE = { voice: 'Polly.Joanna-Neural' } as const;
+
+/** The greeting: a PIN by keypad (ended with #) or spoken. */
+export function askForPin(prompt: string): string {
+  const response = new VoiceResponse();
+  const gather = response.gather({
+    input: ['dtmf', 'speech'],
+    action: PATHS.pin,
+    method: 'POST',
+    finishOnKey: '#',
+    timeout: 8,
+    speechTimeout: 'auto',
+    hints: 'zero, one, two, three, four, five, six, seven, eight, nine, oh',
+  });
+  gather.say(VOICE, prompt);
+  response.say(VOICE, "I didn't get a PIN. Goodbye.");
+  response.hangup();
+  return response.toString();
+}
+
+/** Says something, then listens for the caller's next request (they may talk over it). */
+export function listen(say: string): string {
+  const response = new VoiceResponse();
+  const gather = response.gather({
+    input: ['speech'],
+    action: PATHS.turn,
+    method: 'POST',
+    speechTimeout: 'auto',
+    bargeIn: true,
+    hints: SPEECH_HINTS,
+  });
+  gather.say(VOICE, say);
+  response.say(VOICE, "I didn't hear anything, so I'll hang up. Goodbye.");
+  response.hangup();
+  return response.toString();
+}
+
+/** Holds the caller while an answer is still being worked on, then asks for it again. */
+export function hold(say: string, turnId: string): string {
+  const response = new VoiceResponse();
+  response.say(VOICE, say);
+  response.redirect({ method: 'POST' }, `${PATHS.turnResult}?turn=${encodeURIComponent(turnId)}`);
+  return response.toString();
+}
+
+export function hangUp(say: string): string {
+  const response = new VoiceResponse();
+  response.say(VOICE, say);
+  response.hangup();
+  return response.toString();
+}
+
+export function transfer(say: string, to: { number?: string; sipUri?: string }): string {
+  const response = new VoiceResponse();
+  response.say(VOICE, say);
+  const dial = response.dial();
+  if (to.sipUri) dial.sip(to.sipUri);
+  else if (to.number) dial.number(to.number);
+  return response.toString();
+}

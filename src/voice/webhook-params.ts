@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+// Twilio's own parameter names; only what we use, validated after the signature check.
+const callSid = z.string().regex(/^CA[0-9a-f]{32}$/, 'is not a Twilio CallSid');
+const phone = z.string().max(64).optional();
+
+export const incomingParams = z.object({
+  CallSid: callSid,
+  From: phone,
+  To: phone,
+  CallStatus: z.string().max(32).default('ringing'),
+});
+
+export const pinParams = z.object({
+  CallSid: callSid,
+  Digits: z.string().max(32).optional(),
+  SpeechResult: z.string().max(200).optional(),
+});
+
+export const turnParams = z.object({
+  CallSid: callSid,
+  SpeechResult: z.string().max(2000).optional(),
+  Confidence: z.coerce.number().min(0).max(1).optional(),
+});
+
+export const resultParams = z.object({ CallSid: callSid });
+export const resultQuery = z.object({ turn: z.uuid() });
+
+export const statusParams = z.object({
+  CallSid: callSid,
+  CallStatus: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
+  CallDuration: z.coerce.number().int().min(0).optional(),
+});
+
+export class WebhookParamsError extends Error {
+  override name = 'WebhookParamsError';
+  readonly status = 400;
+  readonly expose = true;
+}
+
+export function parseParams<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new WebhookParamsError(`bad webhook parameters: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { speakDate, speakTime, toZonedIso, understandWhen, zonedTime } from '../../src/agent/spoken-time.ts';
+
+// Wednesday 2 December 2026, 10:00 in New York.
+const NOW = new Date('2026-12-02T15:00:00Z');
+const NY = 'America/New_York';
+
+function at(text: string, timeZone = NY): string | null {
+  const when = understandWhen(text, NOW, timeZone);
+  return when.at ? toZonedIso(when.at, timeZone) : null;
+}
+
+describe('spoken time', () => {
+  it('when a weekday is named, then it is the coming one, and "next" means the one of next week', () => {
+    expect(at('friday at 3 pm')).to.equal('2026-12-04T15:00:00-05:00');
+    expect(at('wednesday at 3 pm')).to.equal('2026-12-02T15:00:00-05:00');
+    expect(at('next friday at 3 pm')).to.equal('2026-12-11T15:00:00-05:00');
+  });
+
+  it('when only a time is said and it has passed today, then it means tomorrow', () => {
+    expect(at('at 9')).to.equal('2026-12-03T09:00:00-05:00');
+    expect(at('at 10:30')).to.equal('2026-12-02T10:30:00-05:00');
+  });
+
+  it('when a month and day already passed this year are said, then they mean next year', () => {
+    expect(at('on march 3rd at noon')).to.equal('2027-03-03T12:00:00-05:00');
+    expect(at('december 25th')).to.equal('2026-12-25T09:00:00-05:00');
+  });
+
+  it('when the same words are resolved in another zone, then the wall time stays and the offset changes', () => {
+    expect(at('tomorrow at 3 pm', 'Asia/Kolkata')).to.equal('2026-12-03T15:00:00+05:30');
+    expect(at('tomorrow at 3 pm', 'UTC')).to.equal('2026-12-03T15:00:00+00:00');
+  });
+
+  it('when a wall time falls after a daylight saving change, then the new offset applies', () => {
+    expect(toZonedIso(zonedTime({ year: 2027, month: 3, day: 14 }, { hour: 9, minute: 0 }, NY), NY)).to.equal('2027-03-14T09:00:00-04:00');
+  });
+
+  it('when time words are taken out, then the rest is the title', () => {
+    const when = understandWhen('meeting with Bob on Monday at 10 am for an hour', NOW, NY);
+    expect(when.rest).to.equal('meeting with Bob');
+    expect(when.durationMinutes).to.equal(60);
+  });
+
+  it('when dates are spoken, then near days get names and far ones get the month and an ordinal', () => {
+    expect(speakDate(new Date('2026-12-02T20:00:00Z'), NOW, NY)).to.equal('today at 3 PM');
+    expect(speakDate(new Date('2026-12-03T20:00:00Z'), NOW, NY)).to.equal('tomorrow at 3 PM');
+    expect(speakDate(new Date('2026-12-04T15:30:00Z'), NOW, NY)).to.equal('Friday at 10:30 AM');
+    expect(speakDate(new Date('2026-12-22T17:00:00Z'), NOW, NY)).to.equal('Tuesday, December 22nd at noon');
+    expect(speakDate(new Date('2027-01-01T17:00:00Z'), NOW, NY, { time: false })).to.equal('Friday, January 1st, 2027');
+    expect(speakTime(new Date('2026-12-03T05:00:00Z'), NY)).to.equal('midnight');
+  });
+});

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import Knex from 'knex';
+import { createDb, migrate, type Db } from '../../src/db/knex.ts';
+
+/** The shared PostgreSQL server; CI starts it, a developer may point elsewhere. */
+export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  db: Db;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database on the shared server, so test files never see each other's rows. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `convonet_test_${randomBytes(6).toString('hex')}`;
+  const admin = Knex.knex({ client: 'pg', connection: TEST_SERVER_URL, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${name}`);
+  const url = new URL(TEST_SERVER_URL);
+  url.pathname = `/${name}`;
+  const db = createDb({ url: url.href });
+  await migrate(db);
+  return {
+    db,
+    url: url.href,
+    async drop() {
+      await db.destroy();
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { describeTelemetry, readTelemetryConfig, TelemetryConfigError } from '../../telemetry/config.ts';
+
+const DSN = 'http://publickey@127.0.0.1:9/1';
+const ENDPOINT = 'http://127.0.0.1:4318';
+
+describe('telemetry configuration', () => {
+  it('when nothing is configured, then telemetry is off', () => {
+    expect(readTelemetryConfig({})).to.equal(null);
+    expect(describeTelemetry(null)).to.equal('telemetry: off');
+  });
+
+  it('when OTEL_SDK_DISABLED=true, then telemetry is off whatever else is set', () => {
+    expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'true', SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })).to.equal(null);
+  });
+
+  it('when OTEL_TRACES_EXPORTER is unset, then a DSN implies sentry and an endpoint implies otlp', () => {
+    expect(readTelemetryConfig({ SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
+    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.exporters).to.deep.equal(['otlp']);
+    expect(readTelemetryConfig({ SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.exporters).to.deep.equal(['sentry', 'otlp']);
+  });
+
+  it('when OTEL_TRACES_EXPORTER=none, then telemetry is off even with a DSN', () => {
+    expect(readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'none', SENTRY_DSN: DSN })).to.equal(null);
+  });
+
+  it('when exporters are listed, then logs and metrics follow them and the start-up line says so', () => {
+    const config = readTelemetryConfig({
+      OTEL_TRACES_EXPORTER: 'sentry,otlp,console',
+      SENTRY_DSN: DSN,
+      SENTRY_ENVIRONMENT: 'production',
+      RENDER_GIT_COMMIT: 'abc123',
+    });
+    expect(config).to.include({ otlpLogs: true, otlpMetrics: true, sentryLogs: true, release: 'abc123', environment: 'production' });
+    expect(describeTelemetry(config)).to.match(
+      /^telemetry: exporters=sentry,otlp,console tracer_provider=opentelemetry sampler=parentbased_always_on .*environment=production release=abc123/,
+    );
+  });
+
+  it('when SENTRY_RELEASE and SENTRY_ENVIRONMENT are set, then they win over Render and NODE_ENV', () => {
+    const config = readTelemetryConfig({
+      SENTRY_DSN: DSN,
+      SENTRY_RELEASE: 'r1',
+      RENDER_GIT_COMMIT: 'r2',
+      SENTRY_ENVIRONMENT: 'staging',
+      RENDER_ENVIRONMENT: 'preview',
+      NODE_ENV: 'production',
+    });
+    expect(config).to.include({ release: 'r1', environment: 'staging' });
+  });
+
+  it('when the native Sentry bridge is combined with another span exporter, then start-up is refused naming both', () => {
+    const attempt = () =>
+      readTelemetryConfig({ TELEMETRY_TRACER_PROVIDER: 'sentry', OTEL_TRACES_EXPORTER: 'sentry,otlp', SENTRY_DSN: DSN });
+    expect(attempt).to.throw(TelemetryConfigError, /TELEMETRY_TRACER_PROVIDER=sentry.*OTEL_TRACES_EXPORTER=sentry,otlp/);
+  });
+
+  it('when the native Sentry bridge has no DSN, then start-up is refused', () => {
+    expect(() => readTelemetryConfig({ TELEMETRY_TRACER_PROVIDER: 'sentry' })).to.throw(TelemetryConfigError, /SENTRY_DSN/);
+  });
+
+  it('when sentry is listed without a DSN, or an exporter is unknown, then the error names the variable', () => {
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'sentry' })).to.throw(TelemetryConfigError, /SENTRY_DSN/);
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).to.throw(TelemetryConfigError, /OTEL_TRACES_EXPORTER/);
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'none,otlp' })).to.throw(TelemetryConfigError, /none/);
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).to.throw(
+      TelemetryConfigError,
+      /OTEL_EXPORTER_OTLP_PROTOCOL/,
+    );
+  });
+
+  it('when a sampler is set, then it is honoured and its ratio validated', () => {
+    const config = readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    expect(config?.sampler).to.deep.equal({ name: 'parentbased_traceidratio', ratio: 0.25 });
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' })).to.throw(
+      /OTEL_TRACES_SAMPLER_ARG/,
+    );
+  });
+
+  it('when OTEL_LOGS_EXPORTER or OTEL_METRICS_EXPORTER is none, then that signal stays home', () => {
+    const config = readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' });
+    expect(config).to.include({ otlpLogs: false, otlpMetrics: false });
+  });
+});

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { seedDemo } from '../../src/db/seed.ts';
+import { playCall } from '../../src/simulator/call.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { spawnApp, TWILIO_TOKEN } from './spawned-app.ts';
+
+/** Accepts connections and never answers: the worst kind of backend outage. */
+async function startBlackHole(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('telemetry isolation from its backends', function () {
+  this.timeout(60_000);
+
+  let database: TestDatabase;
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+
+  after(async () => {
+    await database?.drop();
+  });
+
+  it('when the OTLP endpoint accepts and never answers, then webhooks answer normally, the outage is logged once, and shutdown completes', async () => {
+    const { phone } = await seedDemo(database.db, { pin: '7302' });
+    const blackHole = await startBlackHole();
+    const app = await spawnApp({
+      DATABASE_URL: database.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: blackHole.url,
+      OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+      TELEMETRY_SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    try {
+      const utterances = ['add a todo to call the dentist', 'what are my todos', 'add a todo to water the plants'];
+      const first = await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin: '7302', utterances });
+      expect(first.every((exchange) => exchange.status >= 200 && exchange.status < 300)).to.equal(true);
+      expect(first.some((exchange) => exchange.webhook.includes('/voice/turn') && exchange.reply.length > 0)).to.equal(true);
+
+      await app.waitForLine(/^telemetry: otlp traces export failing/);
+      // Still failing while more calls come in: no second line for the same outage.
+      const second = await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin: '7302', utterances });
+      expect(second.every((exchange) => exchange.status >= 200 && exchange.status < 300)).to.equal(true);
+    } finally {
+      expect(await app.stop('SIGTERM')).to.equal(0);
+      await blackHole.close();
+    }
+    expect(app.stderr.filter((line) => line.startsWith('telemetry: otlp traces export failing'))).to.have.length(1);
+    expect(app.stderr.filter((line) => /export recovered/.test(line))).to.have.length(0);
+  });
+});
