@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
+import compose from 'koa-compose';
 import type { Logger } from 'pino';
 import type { Agent } from './agent/agent.ts';
 import type { Config } from './config.ts';
@@ -8,6 +9,7 @@ import type { Db } from './db/knex.ts';
 import { verifyTwilioSignature } from './voice/signature.ts';
 import { createTurns, type Turns } from './voice/turns.ts';
 import { voiceRoutes } from './voice/routes.ts';
+import { logWebhook } from './voice/webhook-log.ts';
 
 export interface AppDeps {
   db: Db;
@@ -47,21 +49,28 @@ export function createApp({ db, agent, config, logger }: AppDeps): App {
 
   app.use(health.routes());
   app.use(health.allowedMethods());
-  const voice = voiceRoutes({
-    db,
-    turns,
-    logger,
-    config,
-    // Checked in this order: nothing is read before its type is right, nothing acted on unsigned.
-    guards: [
-      requireForm,
-      bodyParser({ enableTypes: ['form'], formLimit: BODY_LIMIT, encoding: 'utf-8' }),
-      verifyTwilioSignature({ authToken: config.twilio.authToken, publicBaseUrl: config.twilio.publicBaseUrl }),
-    ],
-  });
+  app.use(webhookGuards(config, logger));
+  const voice = voiceRoutes({ db, turns, logger, config });
   app.use(voice.routes());
   app.use(voice.allowedMethods());
   return app;
+}
+
+/**
+ * Everything a webhook passes before a handler sees it, in order: its log line is set up, then
+ * nothing is read before its type is right, and nothing is acted on unless Twilio signed it.
+ * One named middleware, so a trace shows one step rather than four anonymous ones.
+ */
+function webhookGuards(config: Config, logger: Logger): Koa.Middleware {
+  const guards = compose([
+    logWebhook(logger),
+    requireForm,
+    bodyParser({ enableTypes: ['form'], formLimit: BODY_LIMIT, encoding: 'utf-8' }),
+    verifyTwilioSignature({ authToken: config.twilio.authToken, publicBaseUrl: config.twilio.publicBaseUrl }),
+  ]);
+  return function twilioWebhookGuards(ctx, next) {
+    return ctx.path.startsWith('/voice/') ? guards(ctx, next) : next();
+  };
 }
 
 /** Twilio posts forms; anything else is refused before it is read. */

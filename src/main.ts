@@ -1,4 +1,5 @@
 import { ConfigError, DEVELOPMENT_TWILIO_TOKEN, loadConfig } from './config.ts';
+import { seedDemoIfEmpty } from './db/seed.ts';
 import { createLogger } from './log.ts';
 import { start } from './server.ts';
 
@@ -24,6 +25,12 @@ if (config.twilio.developmentToken) {
 }
 
 const server = await start({ config, logger });
+
+// On the embedded database a newcomer has nobody to sign in as: make the demo caller.
+if ('pgliteDir' in config.database && config.env !== 'production') {
+  const demo = await seedDemoIfEmpty(server.db, { timezone: config.agent.defaultTimezone });
+  if (demo) console.error(`Demo caller created: call from ${demo.phone} and give the PIN ${demo.pin}`);
+}
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'shutting down');

@@ -10,6 +10,7 @@ import {
   GEN_AI_PROVIDER_NAME,
   GEN_AI_REQUEST_MODEL,
   THREAD_RESET_REASON,
+  TURN_END_REASON,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { threadResets } from '../signals/metrics.ts';
@@ -30,6 +31,8 @@ export interface AgentInput {
   utterance: string;
   /** The turn this answer belongs to, so a repeated tool call within it is recognised. */
   turnId?: string;
+  /** When the caller was promised an answer (epoch ms); finishing later ends as "redirected". */
+  answerBy?: number;
   signal: AbortSignal;
 }
 
@@ -69,7 +72,7 @@ export function createAgent(options: AgentOptions): Agent {
   const specs = toolSpecs(tools);
   const runTool = createToolRunner({ db, tools, timeoutMs: options.toolTimeoutMs, logger });
 
-  async function answer({ caller, utterance, turnId, signal }: AgentInput): Promise<AgentAnswer> {
+  async function answer({ caller, utterance, turnId, answerBy, signal }: AgentInput): Promise<AgentAnswer> {
     const thread = await currentThread(caller);
     return inSpan(
       `${GEN_AI_OPERATION.invokeAgent} ${AGENT_NAME}`,
@@ -83,44 +86,61 @@ export function createAgent(options: AgentOptions): Agent {
           [GEN_AI_CONVERSATION_ID]: thread.id,
         },
       },
-      async () => {
-        const history = await loadHistory(thread.id);
-        const userMessage: ChatMessage = { role: 'user', content: utterance };
-        await appendMessages(db, thread.id, [userMessage]);
-        const conversation: ChatMessage[] = [...history, userMessage];
-        const feedback: string[] = [];
-        let action: AgentAnswer['action'] = 'listen';
-        const clock = now();
-
-        for (let round = 0; round < maxToolRounds; round++) {
-          const reply = await chat(provider, {
-            messages: [{ role: 'system', content: systemPrompt(caller, clock) }, ...conversation],
-            tools: specs,
-            now: clock,
-            timezone: caller.timezone,
-            signal,
-          });
-          const calls = reply.message.toolCalls ?? [];
-          if (calls.length === 0) {
-            await appendMessages(db, thread.id, [reply.message]);
-            return { say: reply.message.content?.trim() || 'Done.', action, threadId: thread.id, feedback };
-          }
-          const results: ChatMessage[] = [];
-          for (const call of calls) {
-            const run = await runTool(call, { caller, threadId: thread.id, turnId, now: clock, signal });
-            if (run.result.transfer === true) action = 'transfer';
-            if (typeof run.result.feedback === 'string') feedback.push(run.result.feedback);
-            results.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(run.result) });
-          }
-          // The request and all its answers land together: history never holds a call without a result.
-          await db.transaction((trx) => appendMessages(trx, thread.id, [reply.message, ...results]));
-          conversation.push(reply.message, ...results);
+      async (span) => {
+        try {
+          const answer = await converse(thread, caller, utterance, turnId, signal);
+          span.setAttribute(TURN_END_REASON, answerBy && Date.now() > answerBy ? 'redirected' : 'completed');
+          return answer;
+        } catch (error) {
+          span.setAttribute(TURN_END_REASON, signal.aborted ? 'timed_out' : 'error');
+          throw error;
         }
-        const say = 'Sorry, I could not finish that. Could you ask in a simpler way?';
-        await appendMessages(db, thread.id, [{ role: 'assistant', content: say }]);
-        return { say, action, threadId: thread.id, feedback };
       },
     );
+  }
+
+  async function converse(
+    thread: ThreadRow,
+    caller: Caller,
+    utterance: string,
+    turnId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<AgentAnswer> {
+    const history = await loadHistory(thread.id);
+    const userMessage: ChatMessage = { role: 'user', content: utterance };
+    await appendMessages(db, thread.id, [userMessage]);
+    const conversation: ChatMessage[] = [...history, userMessage];
+    const feedback: string[] = [];
+    let action: AgentAnswer['action'] = 'listen';
+    const clock = now();
+
+    for (let round = 0; round < maxToolRounds; round++) {
+      const reply = await chat(provider, {
+        messages: [{ role: 'system', content: systemPrompt(caller, clock) }, ...conversation],
+        tools: specs,
+        now: clock,
+        timezone: caller.timezone,
+        signal,
+      });
+      const calls = reply.message.toolCalls ?? [];
+      if (calls.length === 0) {
+        await appendMessages(db, thread.id, [reply.message]);
+        return { say: reply.message.content?.trim() || 'Done.', action, threadId: thread.id, feedback };
+      }
+      const results: ChatMessage[] = [];
+      for (const call of calls) {
+        const run = await runTool(call, { caller, threadId: thread.id, turnId, now: clock, signal });
+        if (run.result.transfer === true) action = 'transfer';
+        if (typeof run.result.feedback === 'string') feedback.push(run.result.feedback);
+        results.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(run.result) });
+      }
+      // The request and all its answers land together: history never holds a call without a result.
+      await db.transaction((trx) => appendMessages(trx, thread.id, [reply.message, ...results]));
+      conversation.push(reply.message, ...results);
+    }
+    const say = 'Sorry, I could not finish that. Could you ask in a simpler way?';
+    await appendMessages(db, thread.id, [{ role: 'assistant', content: say }]);
+    return { say, action, threadId: thread.id, feedback };
   }
 
   /** The caller's thread, reset first if its last turn timed out or failed. */

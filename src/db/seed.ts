@@ -99,3 +99,9 @@ function randomPin(): string {
 async function ensureTeam(db: Executor, name: string): Promise<Team> {
   return (await findTeamByName(db, name)) ?? createTeam(db, name);
 }
+
+/** Seeds the demo caller into a database that has no users yet; null when it has some. */
+export async function seedDemoIfEmpty(db: Db, options: SeedOptions = {}): Promise<Seeded | null> {
+  const [row] = await db('users').count<{ count: string | number }[]>('* as count');
+  return Number(row?.count ?? 0) === 0 ? seedDemo(db, options) : null;
+}

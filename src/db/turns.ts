@@ -46,6 +46,7 @@ export async function insertTurn(
   return row!;
 }
 
+/** Stores a turn's outcome, unless it already has one. */
 export async function finishTurn(
   db: Executor,
   turnId: string,
@@ -57,8 +58,9 @@ export async function finishTurn(
     endReason: TurnEndReason;
   },
 ): Promise<void> {
+  // First result wins: a late answer never overwrites a turn already given up on.
   await db('turns')
-    .where({ id: turnId })
+    .where({ id: turnId, status: 'running' })
     .update({
       status: result.status,
       answer: result.answer,

@@ -30,6 +30,8 @@ export const ERROR_TYPE = 'error.type';
 export const TWILIO_CALL_SID = 'twilio.call_sid';
 export const TWILIO_CALL_STATUS = 'twilio.call.status';
 export const TWILIO_WEBHOOK = 'twilio.webhook';
+/** What came of a webhook: greeted, pin_accepted, answered, hold, goodbye, apologised... */
+export const WEBHOOK_OUTCOME = 'convonet.webhook.outcome';
 export const CALLER_PSEUDO_ID = 'enduser.pseudo.id';
 export const TURN_ID = 'convonet.turn.id';
 export const TURN_OUTCOME = 'convonet.turn.outcome';

@@ -1,11 +1,10 @@
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { closeCall, findCall, openCall, type CallRow } from '../db/calls.ts';
 import type { Db } from '../db/knex.ts';
 import { findUserById } from '../db/users.ts';
-import { maskPhone } from '../log.ts';
 import {
   CALLER_PSEUDO_ID,
   ERROR_TYPE,
@@ -14,6 +13,7 @@ import {
   TRANSCRIPT_LENGTH,
   TWILIO_CALL_STATUS,
   TWILIO_WEBHOOK,
+  WEBHOOK_OUTCOME,
 } from '../signals/attributes.ts';
 import { calls, errors } from '../signals/metrics.ts';
 import { errorType } from '../signals/spans.ts';
@@ -38,38 +38,14 @@ export interface VoiceRoutesOptions {
   turns: Turns;
   logger: Logger;
   config: Pick<Config, 'transfer' | 'captureContent'>;
-  /** Run before every webhook, after its log line is set up: body parsing and signature check. */
-  guards: Middleware[];
 }
 
 const NOT_SIGNED_IN = 'Sorry, this call is not signed in. Please call again and say your PIN. Goodbye.';
 
 /** The Twilio webhooks: each parses Twilio's parameters, calls one domain function and answers TwiML. */
-export function voiceRoutes({ db, turns, logger, config, guards }: VoiceRoutesOptions): Router {
+export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): Router {
   const router = new Router();
 
-  // One log line per webhook, with what came of it; the number is masked.
-  router.use(async (ctx, next) => {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
-      logger.info(
-        {
-          webhook: ctx.path,
-          callSid: ctx.state.callSid ?? body.CallSid,
-          from: maskPhone(body.From),
-          outcome: ctx.state.outcome ?? (ctx.status >= 400 ? 'refused' : 'ok'),
-          status: ctx.status,
-          ms: Math.round(performance.now() - started),
-        },
-        'webhook',
-      );
-    }
-  });
-
-  for (const guard of guards) router.use(guard);
 
   router.post(PATHS.incoming, async (ctx) => {
     const params = parseParams(incomingParams, ctx.request.body);
@@ -203,7 +179,11 @@ export function voiceRoutes({ db, turns, logger, config, guards }: VoiceRoutesOp
   ): Promise<void> {
     let twiml: string;
     try {
-      twiml = await inCallSpan(name, call, { [TWILIO_WEBHOOK]: ctx.path }, handle);
+      twiml = await inCallSpan(name, call, { [TWILIO_WEBHOOK]: ctx.path }, async (span, carrier) => {
+        const answer = await handle(span, carrier);
+        span.setAttribute(WEBHOOK_OUTCOME, String(ctx.state.outcome ?? 'ok'));
+        return answer;
+      });
     } catch (error) {
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
       logger.error({ err: error, callSid: call.callSid, webhook: ctx.path }, 'webhook failed');

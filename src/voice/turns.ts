@@ -23,6 +23,11 @@ import { agentTimeouts, errors, turnDuration } from '../signals/metrics.ts';
 import { errorType, failSpan } from '../signals/spans.ts';
 import type { Caller } from '../tools/tool.ts';
 
+/** The caller waited through every redirect and was told to ask again. */
+export class AgentTimeoutError extends Error {
+  override name = 'AgentTimeoutError';
+}
+
 /** What the caller hears next. */
 export type TurnReply =
   | { kind: 'answer'; say: string; action: 'listen' | 'transfer' }
@@ -115,7 +120,13 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     const started = performance.now();
     const passedDeadline = () => performance.now() - started > config.turnTimeoutMs;
     try {
-      const answer = await agent.answer({ caller, utterance: turn.utterance, turnId: turn.id, signal });
+      const answer = await agent.answer({
+        caller,
+        utterance: turn.utterance,
+        turnId: turn.id,
+        answerBy: turn.created_at.getTime() + config.turnTimeoutMs,
+        signal,
+      });
       const endReason = passedDeadline() ? 'redirected' : 'completed';
       await finishTurn(db, turn.id, {
         status: 'answered',
@@ -161,10 +172,26 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
       });
     }
     if (redirects >= config.maxRedirects) {
-      running.get(turn.id)?.abort.abort(new Error('caller stopped waiting'));
+      await giveUp(turn);
+      // The caller hears an apology: make it an error on the trace, like any other.
+      const span = trace.getActiveSpan();
+      const error = new AgentTimeoutError(`no answer after ${redirects} redirects`);
+      if (span) failSpan(span, error);
+      errors.add(1, { [ERROR_TYPE]: error.name });
       return { kind: 'apology', say: TOO_SLOW };
     }
     return { kind: 'hold', say: HOLDING[Math.min(redirects, HOLDING.length - 1)]!, turnId: turn.id };
+  }
+
+  /** Stops the work and settles the turn, so nothing lands after the caller was told it failed. */
+  async function giveUp(turn: TurnRow): Promise<void> {
+    const local = running.get(turn.id);
+    if (local) {
+      local.abort.abort(new Error('caller stopped waiting'));
+      await local.done;
+    }
+    // Run elsewhere, or by an instance that is gone: settle it here (a no-op if it finished).
+    await finishTurn(db, turn.id, { status: 'failed', answer: TOO_SLOW, action: 'listen', endReason: 'timed_out' });
   }
 
   async function waitForTurn(turn: TurnRow, waitMs: number): Promise<TurnRow | null> {
