@@ -6,8 +6,8 @@ import {
   deleteCalendarEventTool,
   listCalendarEventsTool,
 } from '../../src/tools/calendar.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { addUser, call, contextFor, refusal } from './context.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { addUser, callerAndStranger, call, contextFor, refusal } from './context.ts';
 
 interface EventView {
   id: string;
@@ -22,13 +22,9 @@ describe('calendar tools', () => {
   let stranger: User;
 
   before(async () => {
-    database = await createTestDatabase();
-    caller = await addUser(database.db, 'Casey Caller');
-    stranger = await addUser(database.db, 'Sam Stranger');
+    ({ database, caller, stranger } = await callerAndStranger());
   });
-  after(async () => {
-    await database.drop();
-  });
+  after(() => database.drop());
   beforeEach(async () => {
     await database.db('calendar_events').delete();
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Db } from '../../src/db/knex.ts';
 import { createUser, type User } from '../../src/db/users.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ToolError, type Caller, type Tool, type ToolContext, type ToolResult } from '../../src/tools/tool.ts';
 
 /** A fixed clock: Wednesday 2 December 2026, 10:00 in New York. */
@@ -38,4 +39,12 @@ export async function refusal<Args>(tool: Tool<Args>, args: unknown, context: To
     return error as ToolError;
   }
   expect.fail(`${tool.name} succeeded but should have been refused`);
+}
+
+/** A fresh database with the caller under test and a stranger whose rows they must never reach. */
+export async function callerAndStranger(): Promise<{ database: TestDatabase; caller: User; stranger: User }> {
+  const database = await createTestDatabase();
+  const caller = await addUser(database.db, 'Casey Caller');
+  const stranger = await addUser(database.db, 'Sam Stranger');
+  return { database, caller, stranger };
 }

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createReminder, getReminder } from '../../src/db/reminders.ts';
 import type { User } from '../../src/db/users.ts';
 import { createReminderTool, deleteReminderTool, listRemindersTool } from '../../src/tools/reminders.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { addUser, call, contextFor, NOW, refusal } from './context.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { addUser, callerAndStranger, call, contextFor, NOW, refusal } from './context.ts';
 
 interface ReminderView {
   id: string;
@@ -17,13 +17,9 @@ describe('reminder tools', () => {
   let stranger: User;
 
   before(async () => {
-    database = await createTestDatabase();
-    caller = await addUser(database.db, 'Casey Caller');
-    stranger = await addUser(database.db, 'Sam Stranger');
+    ({ database, caller, stranger } = await callerAndStranger());
   });
-  after(async () => {
-    await database.drop();
-  });
+  after(() => database.drop());
   beforeEach(async () => {
     await database.db('reminders').delete();
   });

@@ -8,8 +8,8 @@ import {
   listTodosTool,
   updateTodoTool,
 } from '../../src/tools/todos.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { addUser, call, contextFor, refusal } from './context.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { addUser, callerAndStranger, call, contextFor, refusal } from './context.ts';
 
 interface TodoView {
   id: string;
@@ -25,13 +25,9 @@ describe('todo tools', () => {
   let stranger: User;
 
   before(async () => {
-    database = await createTestDatabase();
-    caller = await addUser(database.db, 'Casey Caller');
-    stranger = await addUser(database.db, 'Sam Stranger');
+    ({ database, caller, stranger } = await callerAndStranger());
   });
-  after(async () => {
-    await database.drop();
-  });
+  after(() => database.drop());
   beforeEach(async () => {
     await database.db('todos').delete();
   });
