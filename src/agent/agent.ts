@@ -1,7 +1,14 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex.ts';
-import { appendMessages, loadMessages, openThread, resetThread, type ThreadRow } from '../db/threads.ts';
+import {
+  appendMessages,
+  loadMessages,
+  openThread,
+  replaceRecentMessages,
+  resetThread,
+  type ThreadRow,
+} from '../db/threads.ts';
 import {
   GEN_AI_AGENT_NAME,
   GEN_AI_CONVERSATION_ID,
@@ -157,8 +164,10 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function loadHistory(threadId: string): Promise<ChatMessage[]> {
-    const { messages, repairedToolCallIds } = repairHistory(await loadMessages(db, threadId, historyMessages));
+    const stored = await loadMessages(db, threadId, historyMessages);
+    const { messages, repairedToolCallIds } = repairHistory(stored);
     if (repairedToolCallIds.length > 0) {
+      await db.transaction((trx) => replaceRecentMessages(trx, threadId, stored.length, messages));
       recordEvent(logger, 'warn', 'tool call history repaired', {
         [GEN_AI_CONVERSATION_ID]: threadId,
         'convonet.repaired_tool_calls': repairedToolCallIds.length,
