@@ -38,7 +38,8 @@ const print = values.json
   ? (exchange: Exchange) => console.log(JSON.stringify(exchange))
   : (exchange: Exchange) => {
       if (exchange.caller) console.log(`caller › ${exchange.caller}`);
-      console.log(`  app  › ${exchange.reply || `(${exchange.status})`}${exchange.heard?.redirect ? '  [redirect]' : ''}`);
+      if (exchange.webhook === '/voice/status') console.log(`        (call ended, status callback answered ${exchange.status})`);
+      else console.log(`  app  › ${exchange.reply || `(${exchange.status})`}${exchange.heard?.redirect ? '  [redirect]' : ''}`);
     };
 
 if (values.url) {
