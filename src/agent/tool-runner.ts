@@ -23,6 +23,8 @@ export interface ToolRun {
   call: ToolCall;
   result: ToolResult;
   outcome: ToolOutcome;
+  /** Why the tool declined, as an `error.type`: unknown_tool, invalid_arguments or ToolError. */
+  refusal?: string;
 }
 
 export interface ToolRunnerOptions {
@@ -62,12 +64,12 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
       },
       async (span) => {
         const started = performance.now();
-        const run = await execute(call, scope).catch((error: unknown) => {
+        const run = await execute(call, scope).catch((error: unknown): ToolRun => {
           // Anything but a ToolError means the backend itself failed: the old BrokenResourceError.
           failSpan(span, error);
           toolErrors.add(1, { [GEN_AI_TOOL_NAME]: call.name, [ERROR_TYPE]: errorType(error) });
           if (error instanceof ToolTimeoutError) {
-            return { call, outcome: 'timeout', result: { error: 'That took too long and was stopped.' } } as ToolRun;
+            return { call, outcome: 'timeout', result: { error: 'That took too long and was stopped.' } };
           }
           recordEvent(logger, 'error', 'tool backend unreachable', {
             [GEN_AI_TOOL_NAME]: call.name,
@@ -77,9 +79,14 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
             call,
             outcome: 'error',
             result: { error: 'The service behind this tool is not answering right now.' },
-          } as ToolRun;
+          };
         });
         span.setAttribute(TOOL_OUTCOME, run.outcome);
+        // Refusals (bad arguments, "not found") are answers, not failures: counted, but no ERROR status.
+        if (run.refusal) {
+          span.setAttribute(ERROR_TYPE, run.refusal);
+          toolErrors.add(1, { [GEN_AI_TOOL_NAME]: call.name, [ERROR_TYPE]: run.refusal });
+        }
         toolDuration.record((performance.now() - started) / 1000, {
           [GEN_AI_TOOL_NAME]: call.name,
           [TOOL_OUTCOME]: run.outcome,
@@ -94,45 +101,44 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
     scope: { caller: Caller; threadId: string; turnId?: string; now: Date; signal: AbortSignal },
   ): Promise<ToolRun> {
     const tool = byName.get(call.name);
-    if (!tool) return refuse(call, `There is no tool named ${call.name}.`);
+    if (!tool) return refuse(call, 'unknown_tool', `There is no tool named ${call.name}.`);
     let args: unknown;
     try {
       args = JSON.parse(call.arguments || '{}');
     } catch {
-      return refuse(call, 'The arguments were not valid JSON. Send a JSON object that fits the schema.');
+      return refuse(call, 'invalid_arguments', 'The arguments were not valid JSON. Send a JSON object that fits the schema.');
     }
     const parsed = tool.parameters.safeParse(args);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`);
-      return refuse(call, `The arguments do not fit: ${problems.join('; ')}.`);
+      return refuse(call, 'invalid_arguments', `The arguments do not fit: ${problems.join('; ')}.`);
     }
 
-    if (tool.effect === 'write') {
-      const claim = await claimToolExecution(db, {
-        threadId: scope.threadId,
-        turnId: scope.turnId,
-        toolCallId: call.id,
-        toolName: call.name,
-        arguments: parsed.data,
-      });
-      if (!claim.claimed) {
-        return {
-          call,
-          outcome: 'repeated',
-          result: claim.previousResult ?? { error: 'This was already attempted; its outcome is unknown.' },
-        };
-      }
-      const run = await withinTimeout(scope.signal, (signal) =>
-        db.transaction(async (trx) => {
-          const result = await runGuarded(tool, parsed.data, { db: trx, caller: scope.caller, now: scope.now, signal });
-          await finishToolExecution(trx, claim.id, result);
-          return result;
-        }),
-      );
-      return { call, ...run };
+    const claim =
+      tool.effect === 'write'
+        ? await claimToolExecution(db, {
+            threadId: scope.threadId,
+            turnId: scope.turnId,
+            toolCallId: call.id,
+            toolName: call.name,
+            arguments: parsed.data,
+          })
+        : undefined;
+    if (claim && !claim.claimed) {
+      return {
+        call,
+        outcome: 'repeated',
+        result: claim.previousResult ?? { error: 'This was already attempted; its outcome is unknown.' },
+      };
     }
     const run = await withinTimeout(scope.signal, (signal) =>
-      runGuarded(tool, parsed.data, { db, caller: scope.caller, now: scope.now, signal }),
+      db.transaction(async (trx) => {
+        // The database gives up on a statement when the runner does, so a hang holds no locks.
+        await trx.raw(`set local statement_timeout = ${Math.ceil(timeoutMs)}`);
+        const outcome = await runGuarded(tool, parsed.data, { db: trx, caller: scope.caller, now: scope.now, signal });
+        if (claim) await finishToolExecution(trx, claim.id, outcome.result);
+        return outcome;
+      }),
     );
     return { call, ...run };
   }
@@ -142,11 +148,11 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
     tool: Tool,
     args: unknown,
     context: Parameters<Tool['run']>[1],
-  ): Promise<{ result: ToolResult; outcome: ToolOutcome }> {
+  ): Promise<Omit<ToolRun, 'call'>> {
     try {
       return { result: await tool.run(args, context), outcome: 'success' };
     } catch (error) {
-      if (error instanceof ToolError) return { result: { error: error.message }, outcome: 'error' };
+      if (error instanceof ToolError) return { result: { error: error.message }, outcome: 'error', refusal: error.name };
       throw error;
     }
   }
@@ -164,6 +170,6 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
 
 export type RunTool = ReturnType<typeof createToolRunner>;
 
-function refuse(call: ToolCall, message: string): ToolRun {
-  return { call, outcome: 'error', result: { error: message } };
+function refuse(call: ToolCall, refusal: string, message: string): ToolRun {
+  return { call, outcome: 'error', refusal, result: { error: message } };
 }
