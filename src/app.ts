@@ -30,7 +30,7 @@ export function createApp({ db, agent, config, logger }: AppDeps): App {
     if ((error.status ?? 500) >= 500) logger.error({ err: error, path: ctx?.path }, 'request failed');
   });
 
-  const turns = createTurns({ db, agent, logger, config: config.agent });
+  const turns = createTurns({ db, agent, logger, config: { ...config.agent, captureContent: config.captureContent } });
   app.turns = turns;
 
   const health = new Router();

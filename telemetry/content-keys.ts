@@ -5,6 +5,7 @@
  */
 export const CONTENT_KEYS: readonly string[] = [
   'convonet.transcript',
+  'convonet.feedback.comment',
   'gen_ai.input.messages',
   'gen_ai.output.messages',
   'gen_ai.system_instructions',

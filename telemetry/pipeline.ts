@@ -46,7 +46,12 @@ export async function startTelemetry(config: TelemetryConfig): Promise<RunningTe
       // Redaction first: every processor after it, exporters and Sentry capture, sees the redacted span.
       spanProcessors: [
         new RedactingSpanProcessor(redactor),
-        ...(sentry ? [new sentry.SentryExceptionSpanProcessor()] : []),
+        ...(sentry
+          ? [
+              new sentry.SentryExceptionSpanProcessor(),
+              new sentry.SentryFeedbackSpanProcessor({ captureContent: config.captureContent, redactor }),
+            ]
+          : []),
         ...createSpanProcessors(config, sentry?.sentryOtlpEndpoint(config.sentry?.dsn)),
       ],
     });

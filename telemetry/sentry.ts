@@ -5,6 +5,7 @@ import { OutageLog } from './export-outages.ts';
 import type { Redactor } from './redaction.ts';
 import { sentrySampleRate } from './sampler.ts';
 import { captureExceptionsRecordedOnSentrySpans } from './sentry-exceptions.ts';
+import { captureFeedbackRecordedOnSentrySpans } from './sentry-feedback.ts';
 
 /**
  * Sentry for errors and logs (and, with the native bridge, spans). Two ways to run, per
@@ -18,6 +19,7 @@ import { captureExceptionsRecordedOnSentrySpans } from './sentry-exceptions.ts';
  * https://docs.sentry.io/platforms/javascript/guides/node/opentelemetry/custom-setup/
  */
 export { SentryExceptionSpanProcessor } from './sentry-exceptions.ts';
+export { SentryFeedbackSpanProcessor } from './sentry-feedback.ts';
 export { SentryLogForwarder } from './sentry-logs.ts';
 
 export function sentryOtlpEndpoint(dsn: string | undefined): { url: string; headers: Record<string, string> } | undefined {
@@ -63,7 +65,13 @@ export function initSentry(config: TelemetryConfig, redactor: Redactor): void {
     beforeBreadcrumb: (breadcrumb) => redactor.deep(breadcrumb),
   });
 
-  if (native) captureExceptionsRecordedOnSentrySpans();
+  // User feedback skips `beforeSend`: its event (message, tags, breadcrumbs) is redacted here.
+  Sentry.addEventProcessor((event) => (event.type === 'feedback' ? redactor.deep(event) : event));
+
+  if (native) {
+    captureExceptionsRecordedOnSentrySpans();
+    captureFeedbackRecordedOnSentrySpans({ captureContent: config.captureContent, redactor });
+  }
 }
 
 /** Flushes Sentry's queue within the bound; resolves false when it could not. */

@@ -39,6 +39,7 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
       tools: request.tools.map(toTool),
       parallel_tool_calls: true,
     };
+    let lastFailure: unknown;
     for (let attempt = 0; ; attempt++) {
       // A signal per attempt: the SDK leaves a listener on the signal it is given, and a turn
       // that retries for a while would pile them onto the turn's own.
@@ -58,7 +59,11 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
             : undefined,
         };
       } catch (error) {
+        // Stopped in the middle of a retry: the model's failure is what went wrong, not the abort,
+        // whether the stop came during the backoff (below) or during the request.
+        if (request.signal.aborted && lastFailure !== undefined) throw lastFailure;
         if (!retryable(error) || request.signal.aborted) throw error;
+        lastFailure = error;
         const wait = backoff(attempt, error);
         try {
           await delay(wait, undefined, { signal: request.signal });

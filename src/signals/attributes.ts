@@ -44,3 +44,7 @@ export const TOOL_OUTCOME = 'convonet.tool.outcome';
 export const THREAD_RESET_REASON = 'convonet.thread.reset_reason';
 export const AGENT_DEADLINE_MS = 'convonet.agent.deadline_ms';
 export const AGENT_ELAPSED_MS = 'convonet.agent.elapsed_ms';
+/** The stored feedback row: where to read what the caller said when content capture is off. */
+export const FEEDBACK_ID = 'convonet.feedback.id';
+/** The caller's feedback in their words: set only when content capture is on, and dropped by telemetry/ otherwise. */
+export const FEEDBACK_COMMENT = 'convonet.feedback.comment';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { trace } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/agent.ts';
 import type { Config } from '../config.ts';
@@ -13,6 +13,8 @@ import {
   AGENT_DEADLINE_MS,
   AGENT_ELAPSED_MS,
   ERROR_TYPE,
+  FEEDBACK_COMMENT,
+  FEEDBACK_ID,
   TURN_END_REASON,
   TURN_ID,
   TURN_OUTCOME,
@@ -20,7 +22,7 @@ import {
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { agentTimeouts, errors, turnDuration } from '../signals/metrics.ts';
-import { errorType, failSpan } from '../signals/spans.ts';
+import { errorType, failSpan, inSpan } from '../signals/spans.ts';
 import type { Caller } from '../tools/tool.ts';
 
 /** The caller waited through every redirect and was told to ask again. */
@@ -47,7 +49,10 @@ export interface TurnsOptions {
   db: Db;
   agent: Agent;
   logger: Logger;
-  config: Pick<Config['agent'], 'turnTimeoutMs' | 'maxRedirects'>;
+  config: Pick<Config['agent'], 'turnTimeoutMs' | 'maxRedirects'> & {
+    /** Whether the caller's words may go on spans and logs (TELEMETRY_CAPTURE_CONTENT). */
+    captureContent?: boolean;
+  };
 }
 
 /**
@@ -116,7 +121,8 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
   }
 
   async function work(turn: TurnRow, caller: Caller, signal: AbortSignal): Promise<void> {
-    const span = trace.getActiveSpan();
+    // The webhook's span: it ends when the webhook answers, which is before this when the turn is slow.
+    const webhookSpan = trace.getActiveSpan();
     const started = performance.now();
     const passedDeadline = () => performance.now() - started > config.turnTimeoutMs;
     try {
@@ -128,24 +134,35 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
         signal,
       });
       const endReason = passedDeadline() ? 'redirected' : 'completed';
-      await finishTurn(db, turn.id, {
-        status: 'answered',
-        answer: answer.say,
-        action: answer.action,
-        threadId: answer.threadId,
-        endReason,
+      await onOpenSpan(webhookSpan, turn, async (span) => {
+        await finishTurn(db, turn.id, {
+          status: 'answered',
+          answer: answer.say,
+          action: answer.action,
+          threadId: answer.threadId,
+          endReason,
+        });
+        for (const comment of answer.feedback) {
+          const feedbackId = await recordFeedback(db, { callSid: turn.call_sid, userId: caller.id, turnId: turn.id, comment });
+          recordEvent(logger, 'info', 'caller feedback', {
+            [TWILIO_CALL_SID]: turn.call_sid,
+            [TURN_ID]: turn.id,
+            [FEEDBACK_ID]: feedbackId,
+            // The caller's own words: on the trace and in the log only when content capture is on.
+            ...(config.captureContent ? { [FEEDBACK_COMMENT]: comment } : {}),
+          });
+        }
+        if (endReason === 'redirected') await requestCallerThreadReset(db, caller.id, 'timeout');
+        span?.setAttributes({ [TURN_OUTCOME]: endReason, [TURN_END_REASON]: endReason });
       });
-      for (const comment of answer.feedback) {
-        await recordFeedback(db, { callSid: turn.call_sid, userId: caller.id, turnId: turn.id, comment });
-        recordEvent(logger, 'info', 'caller feedback', { [TWILIO_CALL_SID]: turn.call_sid, [TURN_ID]: turn.id });
-      }
-      if (endReason === 'redirected') await requestCallerThreadReset(db, caller.id, 'timeout');
-      span?.setAttributes({ [TURN_OUTCOME]: endReason, [TURN_END_REASON]: endReason });
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: endReason });
     } catch (error) {
       // Stopped for taking too long, or failed on its own (a model's 500s, a database gone)?
       const endReason = signal.aborted && isAbort(error, signal) ? 'timed_out' : 'error';
-      if (span) failSpan(span, error, { [TURN_OUTCOME]: endReason, [TURN_END_REASON]: endReason });
+      // The caller will hear an apology: the failure goes on an open span, so it is an error on the trace.
+      await onOpenSpan(webhookSpan, turn, async (span) => {
+        if (span) failSpan(span, error, { [TURN_OUTCOME]: endReason, [TURN_END_REASON]: endReason });
+      });
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: endReason });
       logger.error({ err: error, callSid: turn.call_sid, turnId: turn.id }, 'turn failed');
@@ -156,6 +173,16 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
         () => undefined,
       );
     }
+  }
+
+  /**
+   * Runs `record` on the webhook's span while that webhook still waits for the turn; once it has
+   * answered with a hold and ended, on a span of its own in the same trace, because an event,
+   * attribute or exception given to an ended span is silently dropped.
+   */
+  function onOpenSpan<T>(webhookSpan: Span | undefined, turn: TurnRow, record: (span: Span | undefined) => Promise<T>): Promise<T> {
+    if (!webhookSpan || webhookSpan.isRecording()) return record(webhookSpan);
+    return inSpan('convonet.turn.finish', { attributes: { [TWILIO_CALL_SID]: turn.call_sid, [TURN_ID]: turn.id } }, record);
   }
 
   /** Waits up to `waitMs` for the turn to finish; past that, holds or gives up honestly. */

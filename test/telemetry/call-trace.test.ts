@@ -1,0 +1,334 @@
+import { expect } from 'chai';
+import { seedDemo } from '../../src/db/seed.ts';
+import { newCallSid, postWebhook, type Exchange } from '../../src/simulator/call.ts';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../telemetry/otlp-receiver.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { completion, gate, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { spawnApp, TWILIO_TOKEN } from './spawned-app.ts';
+
+const PIN = '7305';
+const MODEL = 'gpt-fake';
+const RESPONSE_MODEL = 'gpt-fake-2026'; // what the fake server answers it is, as a real one names a snapshot
+const SAID = {
+  todo: 'add a todo to call the dentist about my molar',
+  calendar: 'what is on my calendar this week',
+  slow: 'add a todo to renew the passport photographs',
+  next: 'and what about the weekend plans',
+  feedback: 'feedback: the calendar answer was spot on',
+  goodbye: 'goodbye',
+} as const;
+const FEEDBACK_COMMENT = 'the calendar answer was spot on';
+// Short, so the slow turn costs little; not so short that a cold first turn is redirected too.
+const DEADLINE_MS = 800;
+
+/** The OpenAI-backed app, spawned as `npm start` runs it, exporting OTLP to the local receiver. */
+function appEnv(database: TestDatabase, otlp: OtlpReceiver, openai: FakeOpenAi, extra: Record<string, string> = {}) {
+  return {
+    DATABASE_URL: database.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    OPENAI_API_KEY: 'sk-test-call-trace-0123456789abcdef',
+    OPENAI_BASE_URL: openai.baseURL,
+    OPENAI_MODEL: MODEL,
+    AGENT_TURN_TIMEOUT_MS: String(DEADLINE_MS),
+    AGENT_MAX_REDIRECTS: '2',
+    OTEL_METRIC_EXPORT_INTERVAL: '200',
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    ...extra,
+  };
+}
+
+/** A caller on the phone: each webhook signed as Twilio signs it, with the call's fixed parameters. */
+function caller(url: string, phone: string) {
+  const callSid = newCallSid();
+  const base = { CallSid: callSid, AccountSid: `AC${'0'.repeat(32)}`, From: phone, To: '+15555550199', CallStatus: 'in-progress' };
+  const post = async (path: string, params: Record<string, string> = {}): Promise<Exchange> => {
+    const exchange = await postWebhook(url, TWILIO_TOKEN, path, { ...base, ...params });
+    expect(exchange.status, `${path}: ${exchange.reply}`).to.be.within(200, 299);
+    return exchange;
+  };
+  return {
+    callSid,
+    post,
+    say: (speech: string) => post('/voice/turn', { SpeechResult: speech, Confidence: '0.93' }),
+  };
+}
+
+const byStart = (a: ReceivedSpan, b: ReceivedSpan) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1);
+
+function attribute(span: ReceivedSpan | undefined, key: string): unknown {
+  return span?.attributes[key];
+}
+
+describe('one call, one trace: the scripted call through the real OTLP pipeline', function () {
+  this.timeout(60_000);
+
+  let database: TestDatabase;
+  let phone: string;
+  let userId: string;
+  let otlp: OtlpReceiver;
+  let openai: FakeOpenAi;
+  let callSid: string;
+  /** The call's webhook spans, in the order the webhooks were posted. */
+  let webhooks: ReceivedSpan[];
+  let sent: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    ({ phone, user: { id: userId } } = await seedDemo(database.db, { pin: PIN }));
+    otlp = await startOtlpReceiver();
+    openai = await startFakeOpenAi();
+
+    const app = await spawnApp(appEnv(database, otlp, openai));
+    try {
+      const call = caller(app.url, phone);
+      callSid = call.callSid;
+      await call.post('/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
+      await call.post('/voice/pin', { Digits: '0000' });
+      await call.post('/voice/pin', { Digits: PIN });
+
+      openai.script(
+        completion({ toolCalls: [{ id: 'call_todo', name: 'create_todo', arguments: '{"title":"call the dentist about my molar"}' }] }),
+        completion({ content: 'Added.' }),
+      );
+      await call.say(SAID.todo);
+
+      openai.script(
+        completion({ toolCalls: [{ id: 'call_calendar', name: 'list_calendar_events', arguments: '{}' }] }),
+        completion({ content: 'You have two events this week.' }),
+      );
+      await call.say(SAID.calendar);
+
+      // The model holds its answer until the caller has been told to hold: a redirect, not a race.
+      const slow = gate();
+      openai.script(async () => {
+        await slow.opened;
+        return completion({ content: 'Done, sorry for the wait.' });
+      });
+      const held = await call.say(SAID.slow);
+      expect(held.heard?.redirect, held.reply).to.match(/^\/voice\/turn\/result\?turn=/);
+      slow.open();
+      const collected = await call.post(held.heard!.redirect!);
+      expect(collected.reply).to.equal('Done, sorry for the wait.');
+
+      openai.script(completion({ content: 'Nothing planned for the weekend.' }));
+      await call.say(SAID.next);
+
+      openai.script(
+        completion({ toolCalls: [{ id: 'call_feedback', name: 'record_feedback', arguments: JSON.stringify({ comment: FEEDBACK_COMMENT }) }] }),
+        completion({ content: 'Thanks for the feedback.' }),
+      );
+      await call.say(SAID.feedback);
+      const bye = await call.say(SAID.goodbye);
+      expect(bye.heard?.hangup).to.equal(true);
+      await call.post('/voice/status', { CallStatus: 'completed', CallDuration: '42' });
+    } finally {
+      // The app exits only after every pipeline has flushed: after this, all that will arrive has.
+      expect(await app.stop('SIGTERM')).to.equal(0);
+    }
+    webhooks = otlp.spans
+      .filter((span) => span.name.startsWith('voice_call.') && span.attributes['twilio.call_sid'] === callSid)
+      .sort(byStart);
+    sent = Buffer.concat(otlp.requests.map((request) => request.body)).toString('latin1');
+  });
+
+  after(async () => {
+    await otlp?.close();
+    await openai?.close();
+    await database?.drop();
+  });
+
+  const childrenOf = (parent: ReceivedSpan | undefined) => otlp.spans.filter((span) => parent && span.parentSpanId === parent.spanId);
+  const descendantsOf = (parent: ReceivedSpan | undefined): ReceivedSpan[] =>
+    childrenOf(parent).flatMap((child) => [child, ...descendantsOf(child)]);
+  /** The process_audio span of an utterance: turns were posted in the order of SAID. */
+  const turnSaying = (words: string) =>
+    webhooks.filter((span) => span.name === 'voice_call.process_audio')[Object.values(SAID).findIndex((said) => said === words)];
+  const agentOf = (turn: ReceivedSpan | undefined) => childrenOf(turn).find((span) => span.name === 'invoke_agent convonet');
+  const metric = (name: string) => otlp.metrics.filter((candidate) => candidate.name === name).at(-1);
+
+  it('when every webhook of the call has run, then each one is a span of one trace under the incoming call, linked to its HTTP span', () => {
+    const turn = 'voice_call.process_audio';
+    expect(webhooks.map((span) => span.name)).to.deep.equal([
+      'voice_call.incoming',
+      'voice_call.pin',
+      'voice_call.pin',
+      turn, // todo
+      turn, // calendar
+      turn, // slow: held
+      'voice_call.collect_answer',
+      turn, // next
+      turn, // feedback
+      turn, // goodbye
+      'voice_call.status',
+    ]);
+    const [incoming, ...later] = webhooks;
+    expect(new Set(webhooks.map((span) => span.traceId)).size).to.equal(1);
+    expect(later.every((span) => span.parentSpanId === incoming?.spanId)).to.equal(true);
+    for (const span of webhooks) {
+      const http = otlp.spans.find((candidate) => candidate.spanId === span.links[0]?.spanId);
+      expect(http?.attributes['twilio.call_sid'], `${span.name} links to its HTTP span`).to.equal(callSid);
+    }
+  });
+
+  it('when the caller creates a todo, then the turn holds invoke_agent, its chat and execute_tool children, and the tool\'s knex and pg spans', () => {
+    const turn = turnSaying(SAID.todo);
+    const agent = agentOf(turn);
+    const genAi = childrenOf(agent)
+      .filter((span) => /^(chat|execute_tool) /.test(span.name))
+      .sort(byStart)
+      .map((span) => span.name);
+    expect(genAi).to.deep.equal([`chat ${MODEL}`, 'execute_tool create_todo', `chat ${MODEL}`]);
+    const tool = childrenOf(agent).find((span) => span.name === 'execute_tool create_todo');
+    const database = descendantsOf(tool);
+    expect(database.some((span) => span.attributes['knex.version'] !== undefined), 'knex spans').to.equal(true);
+    expect(database.some((span) => span.attributes['db.system.name'] === 'postgresql' || span.attributes['db.system'] === 'postgresql'), 'pg spans').to.equal(true);
+  });
+
+  it('when a turn has run, then the turn, agent, chat and tool spans carry the GenAI and call attributes', async () => {
+    const turn = turnSaying(SAID.todo);
+    const agent = agentOf(turn);
+    const [firstChat, lastChat] = childrenOf(agent).filter((span) => span.name.startsWith('chat '));
+    const tool = childrenOf(agent).find((span) => span.name.startsWith('execute_tool'));
+    const [firstThread] = await database.db('threads').where({ user_id: userId }).orderBy('created_at');
+
+    expect(turn?.attributes).to.include({
+      'twilio.call_sid': callSid,
+      'enduser.pseudo.id': userId,
+      'convonet.speech.confidence': 0.93,
+      'convonet.transcript.length': SAID.todo.length,
+    });
+    expect(agent?.attributes).to.include({
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'convonet',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.conversation.id': firstThread.id,
+      'convonet.turn.end_reason': 'completed',
+    });
+    expect(firstChat?.attributes).to.include({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': MODEL,
+      'gen_ai.response.model': RESPONSE_MODEL,
+      'gen_ai.usage.input_tokens': 120,
+      'gen_ai.usage.output_tokens': 18,
+    });
+    expect(firstChat?.kind).to.equal(3); // client
+    expect(attribute(firstChat, 'gen_ai.response.finish_reasons')).to.deep.equal(['tool_calls']);
+    expect(attribute(lastChat, 'gen_ai.response.finish_reasons')).to.deep.equal(['stop']);
+    expect(tool?.attributes).to.include({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'create_todo',
+      'gen_ai.tool.call.id': 'call_todo',
+      'convonet.tool.outcome': 'success',
+    });
+    const calendarTool = childrenOf(agentOf(turnSaying(SAID.calendar))).find((span) => span.name.startsWith('execute_tool'));
+    expect(calendarTool?.attributes).to.include({ 'gen_ai.tool.name': 'list_calendar_events', 'gen_ai.tool.call.id': 'call_calendar' });
+  });
+
+  it('when a turn outlives the deadline, then it warns "agent timeout" with the deadline and how long it ran, and ends as redirected', () => {
+    const turn = turnSaying(SAID.slow);
+    const timeout = turn?.events.find((event) => event.name === 'agent timeout');
+    expect(timeout?.attributes).to.include({ 'convonet.agent.deadline_ms': DEADLINE_MS, 'twilio.call_sid': callSid });
+    expect(timeout?.attributes['convonet.agent.elapsed_ms']).to.be.at.least(DEADLINE_MS);
+    expect(attribute(agentOf(turn), 'convonet.turn.end_reason')).to.equal('redirected');
+    // The webhook had already answered with a hold: the turn's late ending is kept on a span of its own.
+    const finish = childrenOf(turn).find((span) => span.name === 'convonet.turn.finish');
+    expect(finish?.attributes).to.include({ 'convonet.turn.end_reason': 'redirected', 'twilio.call_sid': callSid });
+
+    const log = otlp.logs.find((record) => record.body === 'agent timeout');
+    expect(log?.severityText.toUpperCase()).to.equal('WARN');
+    expect(log?.traceId).to.equal(turn?.traceId);
+  });
+
+  it('when the caller speaks after a redirected turn, then the thread is reset for "timeout" and the turn talks in the fresh thread', async () => {
+    const turn = turnSaying(SAID.next);
+    const reset = turn?.events.find((event) => event.name === 'thread reset');
+    expect(reset?.attributes['convonet.thread.reset_reason']).to.equal('timeout');
+    const threads = await database.db('threads').where({ user_id: userId }).orderBy('created_at');
+    expect(threads.map((thread) => thread.status)).to.deep.equal(['reset', 'active']);
+    expect(reset?.attributes['gen_ai.conversation.id']).to.equal(threads[0].id);
+    expect(attribute(agentOf(turn), 'gen_ai.conversation.id')).to.equal(threads[1].id);
+
+    const log = otlp.logs.find((record) => record.body === 'thread reset');
+    expect(log?.severityText.toUpperCase()).to.equal('INFO');
+    expect(log?.traceId).to.equal(turn?.traceId);
+  });
+
+  it('when a PIN is wrong or the caller leaves feedback, then the trace and the logs say so, feedback by its stored id', async () => {
+    const rejected = webhooks[1]?.events.find((event) => event.name === 'pin rejected');
+    expect(rejected?.attributes).to.include({ 'convonet.pin.attempt': 1 });
+    expect(otlp.logs.find((record) => record.body === 'pin rejected')?.severityText.toUpperCase()).to.equal('WARN');
+
+    const [stored] = await database.db('feedback').where({ call_sid: callSid });
+    expect(stored?.comment).to.equal(FEEDBACK_COMMENT);
+    const feedback = turnSaying(SAID.feedback)?.events.find((event) => event.name === 'caller feedback');
+    expect(feedback?.attributes['convonet.feedback.id']).to.equal(stored.id);
+    expect(feedback?.attributes).not.to.have.property('convonet.feedback.comment');
+    expect(otlp.logs.find((record) => record.body === 'caller feedback')?.traceId).to.equal(webhooks[0]?.traceId);
+  });
+
+  it('when metrics are exported, then every instrument has its conventional name, unit and attributes', () => {
+    const expected: Record<string, string> = {
+      'gen_ai.client.operation.duration': 's',
+      'gen_ai.client.token.usage': '{token}',
+      'convonet.turn.duration': 's',
+      'convonet.tool.duration': 's',
+      'convonet.calls': '{call}',
+      'convonet.thread.resets': '{reset}',
+      'convonet.agent.timeouts': '{timeout}',
+      'convonet.pin.failures': '{attempt}',
+    };
+    for (const [name, unit] of Object.entries(expected)) {
+      expect(metric(name)?.unit, name).to.equal(unit);
+    }
+    const points = (name: string, key: string) => new Set(metric(name)?.dataPoints.map((point) => point.attributes[key]));
+    expect(points('gen_ai.client.token.usage', 'gen_ai.token.type')).to.deep.equal(new Set(['input', 'output']));
+    expect(metric('gen_ai.client.operation.duration')?.dataPoints[0]?.attributes).to.include({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': MODEL,
+      'gen_ai.response.model': RESPONSE_MODEL,
+    });
+    expect([...points('convonet.turn.duration', 'convonet.turn.outcome')]).to.include.members(['completed', 'redirected']);
+    expect([...points('convonet.tool.duration', 'gen_ai.tool.name')]).to.include.members(['create_todo', 'list_calendar_events', 'record_feedback']);
+    expect([...points('convonet.tool.duration', 'convonet.tool.outcome')]).to.deep.equal(['success']);
+    expect([...points('convonet.calls', 'twilio.call.status')]).to.deep.equal(['completed']);
+    expect([...points('convonet.thread.resets', 'convonet.thread.reset_reason')]).to.deep.equal(['timeout']);
+    expect(metric('convonet.agent.timeouts')?.dataPoints[0]?.value).to.equal(1);
+    expect(metric('convonet.pin.failures')?.dataPoints[0]?.value).to.equal(1);
+  });
+
+  it('when content capture is off, then no byte sent holds what the caller said or a transcript attribute', () => {
+    expect(sent.length).to.be.greaterThan(10_000);
+    for (const words of [...Object.values(SAID).filter((words) => words !== 'goodbye'), FEEDBACK_COMMENT, 'molar', 'passport']) {
+      expect(sent.includes(words), `leaked: ${words}`).to.equal(false);
+    }
+    expect(sent).not.to.include('convonet.transcript"').and.not.to.include('convonet.feedback.comment');
+    expect(otlp.spans.filter((span) => 'convonet.transcript' in span.attributes)).to.deep.equal([]);
+  });
+
+  describe('with TELEMETRY_CAPTURE_CONTENT=true', () => {
+    it('when the caller speaks and leaves feedback, then the transcript and the comment are on the trace', async () => {
+      otlp.reset();
+      const app = await spawnApp(appEnv(database, otlp, openai, { TELEMETRY_CAPTURE_CONTENT: 'true', OTEL_METRICS_EXPORTER: 'none' }));
+      let sid: string;
+      try {
+        const call = caller(app.url, phone);
+        sid = call.callSid;
+        await call.post('/voice/incoming', { CallStatus: 'ringing' });
+        await call.post('/voice/pin', { Digits: PIN });
+        openai.script(
+          completion({ toolCalls: [{ id: 'call_feedback_2', name: 'record_feedback', arguments: JSON.stringify({ comment: FEEDBACK_COMMENT }) }] }),
+          completion({ content: 'Thanks.' }),
+        );
+        await call.say(SAID.feedback);
+      } finally {
+        expect(await app.stop('SIGTERM')).to.equal(0);
+      }
+      const turn = otlp.spans.find((span) => span.name === 'voice_call.process_audio' && span.attributes['twilio.call_sid'] === sid);
+      expect(turn?.attributes['convonet.transcript']).to.equal(SAID.feedback);
+      const feedback = turn?.events.find((event) => event.name === 'caller feedback');
+      expect(feedback?.attributes['convonet.feedback.comment']).to.equal(FEEDBACK_COMMENT);
+    });
+  });
+});
