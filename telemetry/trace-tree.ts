@@ -38,7 +38,6 @@ export function isKeyAttribute(key: string): boolean {
 const SPAN_KINDS = ['', 'internal', 'server', 'client', 'producer', 'consumer'];
 
 const RED = '\u001b[31m';
-const DIM = '\u001b[2m';
 const BOLD = '\u001b[1m';
 const RESET = '\u001b[0m';
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
-import { newCallSid, postWebhook, type Exchange } from '../../src/simulator/call.ts';
+import { phoneCaller } from './phone-caller.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { apiError, completion, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
 import { startFakeSentry, type FakeSentry, type SentryErrorEvent } from '../support/fake-sentry.ts';
-import { spawnApp, TWILIO_TOKEN } from './spawned-app.ts';
+import { spawnApp } from './spawned-app.ts';
 
 const PIN = '5190';
 const FEEDBACK_COMMENT = 'the reminder answer was wrong';
@@ -33,19 +33,7 @@ interface CallOutcome {
  * 500s until the caller is told it is taking too long, and finally the caller leaves feedback.
  */
 async function playFailingCall(url: string, phone: string, database: TestDatabase, openai: FakeOpenAi): Promise<CallOutcome> {
-  const callSid = newCallSid();
-  const base = { CallSid: callSid, AccountSid: `AC${'0'.repeat(32)}`, From: phone, To: '+15555550199', CallStatus: 'in-progress' };
-  const post = async (path: string, params: Record<string, string> = {}): Promise<Exchange> => {
-    const exchange = await postWebhook(url, TWILIO_TOKEN, path, { ...base, ...params });
-    expect(exchange.status, `${path}: ${exchange.reply}`).to.be.within(200, 299);
-    return exchange;
-  };
-  /** One utterance, following redirects as a patient caller does, to what the caller finally hears. */
-  const say = async (speech: string): Promise<string> => {
-    let exchange = await post('/voice/turn', { SpeechResult: speech, Confidence: '0.9' });
-    while (exchange.heard?.redirect) exchange = await post(exchange.heard.redirect);
-    return exchange.reply;
-  };
+  const { callSid, post, sayAndWait: say } = phoneCaller(url, phone);
 
   await post('/voice/incoming', { CallStatus: 'ringing' });
   await post('/voice/pin', { Digits: PIN });

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
-import { newCallSid, postWebhook, type Exchange } from '../../src/simulator/call.ts';
+import { phoneCaller } from './phone-caller.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../telemetry/otlp-receiver.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { completion, gate, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
-import { spawnApp, TWILIO_TOKEN } from './spawned-app.ts';
+import { spawnApp } from './spawned-app.ts';
 
 const PIN = '7305';
 const MODEL = 'gpt-fake';
@@ -37,22 +37,6 @@ function appEnv(database: TestDatabase, otlp: OtlpReceiver, openai: FakeOpenAi, 
   };
 }
 
-/** A caller on the phone: each webhook signed as Twilio signs it, with the call's fixed parameters. */
-function caller(url: string, phone: string) {
-  const callSid = newCallSid();
-  const base = { CallSid: callSid, AccountSid: `AC${'0'.repeat(32)}`, From: phone, To: '+15555550199', CallStatus: 'in-progress' };
-  const post = async (path: string, params: Record<string, string> = {}): Promise<Exchange> => {
-    const exchange = await postWebhook(url, TWILIO_TOKEN, path, { ...base, ...params });
-    expect(exchange.status, `${path}: ${exchange.reply}`).to.be.within(200, 299);
-    return exchange;
-  };
-  return {
-    callSid,
-    post,
-    say: (speech: string) => post('/voice/turn', { SpeechResult: speech, Confidence: '0.93' }),
-  };
-}
-
 const byStart = (a: ReceivedSpan, b: ReceivedSpan) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1);
 
 function attribute(span: ReceivedSpan | undefined, key: string): unknown {
@@ -80,7 +64,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
 
     const app = await spawnApp(appEnv(database, otlp, openai));
     try {
-      const call = caller(app.url, phone);
+      const call = phoneCaller(app.url, phone);
       callSid = call.callSid;
       await call.post('/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
       await call.post('/voice/pin', { Digits: '0000' });
@@ -313,7 +297,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       const app = await spawnApp(appEnv(database, otlp, openai, { TELEMETRY_CAPTURE_CONTENT: 'true', OTEL_METRICS_EXPORTER: 'none' }));
       let sid: string;
       try {
-        const call = caller(app.url, phone);
+        const call = phoneCaller(app.url, phone);
         sid = call.callSid;
         await call.post('/voice/incoming', { CallStatus: 'ringing' });
         await call.post('/voice/pin', { Digits: PIN });

@@ -7,7 +7,7 @@ import {
   listCalendarEventsTool,
 } from '../../src/tools/calendar.ts';
 import type { TestDatabase } from '../support/database.ts';
-import { addUser, callerAndStranger, call, contextFor, refusal } from './context.ts';
+import { callerAndStranger, call, contextFor, refusal } from './context.ts';
 
 interface EventView {
   id: string;

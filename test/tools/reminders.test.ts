@@ -3,7 +3,7 @@ import { createReminder, getReminder } from '../../src/db/reminders.ts';
 import type { User } from '../../src/db/users.ts';
 import { createReminderTool, deleteReminderTool, listRemindersTool } from '../../src/tools/reminders.ts';
 import type { TestDatabase } from '../support/database.ts';
-import { addUser, callerAndStranger, call, contextFor, NOW, refusal } from './context.ts';
+import { callerAndStranger, call, contextFor, NOW, refusal } from './context.ts';
 
 interface ReminderView {
   id: string;

@@ -9,7 +9,7 @@ import {
   updateTodoTool,
 } from '../../src/tools/todos.ts';
 import type { TestDatabase } from '../support/database.ts';
-import { addUser, callerAndStranger, call, contextFor, refusal } from './context.ts';
+import { callerAndStranger, call, contextFor, refusal } from './context.ts';
 
 interface TodoView {
   id: string;
