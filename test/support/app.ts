@@ -10,6 +10,8 @@ export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
 export interface TestApp extends RunningServer {
   database: TestDatabase;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
   demo: { userId: string; phone: string; pin: string };
   /** A signed webhook, as Twilio would send it. */
   post(path: string, params: Record<string, string>, headers?: Record<string, string>): Promise<Exchange>;
@@ -29,7 +31,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: database.url,
     ...env,
   });
-  const server = await start({ config, db: database.db, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const logs: Record<string, unknown>[] = [];
+  const destination = {
+    write(line: string) {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+      if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
+    },
+  };
+  const server = await start({ config, db: database.db, logger: createLogger('info', destination) });
   const seeded = await seedDemo(database.db, { pin: '4321' });
   const demo = { userId: seeded.user.id, phone: seeded.phone, pin: seeded.pin };
 
@@ -38,6 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     ...server,
     database,
+    logs,
     demo,
     post,
     async signedInCall() {

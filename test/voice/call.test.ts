@@ -39,6 +39,22 @@ describe('a whole call, as Twilio plays it', () => {
     const call = await app.db('calls').where({ call_sid: callSid }).first();
     expect(call).to.include({ status: 'completed', user_id: app.demo.userId });
   });
+
+  it('when a call is logged, then there is a line per webhook with its outcome, and no number or PIN', async () => {
+    const callSid = newCallSid();
+    await playCall({ callSid, url: app.url, authToken: AUTH_TOKEN, from: app.demo.phone, pin: app.demo.pin, utterances: ['bye'] });
+    const lines = app.logs.filter((line) => line.callSid === callSid && line.msg === 'webhook');
+    expect(lines.map((line) => [line.webhook, line.outcome])).to.deep.equal([
+      ['/voice/incoming', 'greeted'],
+      ['/voice/pin', 'pin_accepted'],
+      ['/voice/turn', 'goodbye'],
+      ['/voice/status', 'completed'],
+    ]);
+    expect(lines[0]?.from).to.equal('+•••••••0100');
+    const everything = JSON.stringify(app.logs);
+    expect(everything).to.not.include(app.demo.phone);
+    expect(everything).to.not.match(new RegExp(`\\b${app.demo.pin}\\b`));
+  });
 });
 
 describe('the embedded PGlite database', function () {
