@@ -26,6 +26,8 @@ export async function findActiveThread(db: Executor, userId: string): Promise<Th
 
 /** The caller's active thread, created if there is none (two instances racing get the same one). */
 export async function openThread(db: Executor, userId: string): Promise<ThreadRow> {
+  const active = await findActiveThread(db, userId);
+  if (active) return active;
   await db.raw(`insert into threads (user_id) values (?) on conflict (user_id) where status = 'active' do nothing`, [
     userId,
   ]);
