@@ -120,10 +120,11 @@ export function createAgent(options: AgentOptions): Agent {
     const feedback: string[] = [];
     let action: AgentAnswer['action'] = 'listen';
     const clock = now();
+    const system: ChatMessage = { role: 'system', content: systemPrompt(caller, clock) };
 
     for (let round = 0; round < maxToolRounds; round++) {
       const reply = await chat(provider, {
-        messages: [{ role: 'system', content: systemPrompt(caller, clock) }, ...conversation],
+        messages: [system, ...conversation],
         tools: specs,
         now: clock,
         timezone: caller.timezone,
