@@ -11,6 +11,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('pin_hash').notNullable();
     t.text('timezone').notNullable().defaultTo('UTC');
     t.boolean('active').notNullable().defaultTo(true);
+    // Wrong PINs across calls: caller ID can be spoofed, so a per-call limit alone stops nobody.
+    t.integer('pin_failures').notNullable().defaultTo(0);
+    t.timestamp('pin_locked_until', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
   await knex.raw(`alter table users add constraint users_phone_e164 check (phone ~ '^\\+[1-9][0-9]{6,14}$')`);

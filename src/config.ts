@@ -33,7 +33,8 @@ const schema = z
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_MODEL: z.string().min(1).default('gpt-4.1-mini'),
     OPENAI_BASE_URL: z.url().optional(),
-    AGENT_TURN_TIMEOUT_MS: milliseconds.default(10_000),
+    // Twilio gives up on a webhook at 15 s; the answer (or the hold) has to be on its way before.
+    AGENT_TURN_TIMEOUT_MS: milliseconds.max(12_000, 'must leave room under Twilio\'s 15 s webhook limit').default(10_000),
     TOOL_TIMEOUT_MS: milliseconds.default(8_000),
     AGENT_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
     AGENT_MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(20).default(6),

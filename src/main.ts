@@ -1,21 +1,12 @@
-import { ConfigError, DEVELOPMENT_TWILIO_TOKEN, loadConfig } from './config.ts';
+import { ConfigError, DEVELOPMENT_TWILIO_TOKEN, loadConfig, type Config } from './config.ts';
 import { seedDemoIfEmpty } from './db/seed.ts';
 import { createLogger } from './log.ts';
 import { start } from './server.ts';
 
 // telemetry/preload.ts, when loaded, leaves its flush here: src must not import it.
 const TELEMETRY_SHUTDOWN = Symbol.for('convonet.shutdown');
-// Past this, a stuck request or exporter does not hold the process: the platform wants it gone.
-const SHUTDOWN_BOUND_MS = 10_000;
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = readConfig();
 const logger = createLogger(config.logLevel);
 if (config.twilio.developmentToken) {
   logger.warn(
@@ -34,10 +25,12 @@ if ('pgliteDir' in config.database && config.env !== 'production') {
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'shutting down');
+  // In-flight webhooks take up to the turn deadline, running turns get a short grace, telemetry
+  // flushes within its own bound: past all that, something is stuck and the platform wants us gone.
   const bound = setTimeout(() => {
     logger.error('shutdown took too long; exiting anyway');
     process.exit(1);
-  }, SHUTDOWN_BOUND_MS);
+  }, config.agent.turnTimeoutMs + 20_000);
   bound.unref();
   await server.stop();
   const flushTelemetry = (globalThis as Record<symbol, unknown>)[TELEMETRY_SHUTDOWN];
@@ -48,3 +41,14 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 
 process.once('SIGTERM', (signal) => void shutdown(signal));
 process.once('SIGINT', (signal) => void shutdown(signal));
+
+/** The configuration, or a one-line reason and exit 1: a stack trace would bury the variable's name. */
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

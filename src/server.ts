@@ -9,6 +9,9 @@ import { createDb, migrate, type Db } from './db/knex.ts';
 import { createLogger, type Logger } from './log.ts';
 import { tools } from './tools/index.ts';
 
+// How long a stopping instance lets answers still being worked on finish before it stops them.
+const TURN_DRAIN_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -16,7 +19,7 @@ export interface RunningServer {
   db: Db;
   config: Config;
   logger: Logger;
-  /** Stops accepting, lets in-flight webhooks and turns finish, closes the database. */
+  /** Stops accepting, lets in-flight webhooks and turns finish (briefly), closes the database. */
   stop(): Promise<void>;
 }
 
@@ -62,7 +65,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
-    await app.turns.drain();
+    await app.turns.drain(TURN_DRAIN_MS);
     if (!options.db) await db.destroy();
   }
 

@@ -18,6 +18,8 @@ export type TracerProviderOwner = 'opentelemetry' | 'sentry';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
+export type OtlpSignal = 'traces' | 'logs' | 'metrics';
+
 export type SamplerName =
   | 'always_on'
   | 'always_off'
@@ -50,6 +52,14 @@ export interface TelemetryConfig {
   diagLogLevel?: 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
   /** Host (and host:port) of every backend, so requests to them are not traced as app traffic. */
   backendHosts: string[];
+  /**
+   * Headers for the OTLP backend, per signal: OTEL_EXPORTER_OTLP_HEADERS with the signal's own
+   * OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS over it. They usually hold that vendor's API key, so they
+   * go to the OTLP exporters and never to Sentry.
+   */
+  otlpHeaders: Record<OtlpSignal, Record<string, string>>;
+  /** Values removed wherever they appear in telemetry: see `secretsFromEnvironment`. */
+  knownSecrets: string[];
 }
 
 export class TelemetryConfigError extends Error {
@@ -109,6 +119,12 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     );
   }
 
+  const generalHeaders = parseHeaders(value('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS');
+  const headersFor = (signal: OtlpSignal): Record<string, string> => {
+    const name = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`;
+    return { ...generalHeaders, ...parseHeaders(value(name), name) };
+  };
+
   const hasOtlp = exporters.includes('otlp');
   return {
     exporters,
@@ -129,7 +145,69 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     diagLogLevel: parseDiagLevel(value('OTEL_LOG_LEVEL')),
     backendHosts: [dsn, otlpEndpoint, value('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'), value('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')]
       .flatMap((url) => hostsOf(url)),
+    otlpHeaders: { traces: headersFor('traces'), logs: headersFor('logs'), metrics: headersFor('metrics') },
+    knownSecrets: secretsFromEnvironment(env),
   };
+}
+
+// TWILIO_AUTH_TOKEN, OPENAI_API_KEY, OTEL_EXPORTER_OTLP_HEADERS, ...
+const SECRET_VARIABLE = /(TOKEN|SECRET|PASSWORD|API_KEY|_KEY$|HEADERS$)/;
+
+/**
+ * Values of secret-looking environment variables, removed wherever they show up: the surest way
+ * to keep the Twilio auth token or an API key out of an error message or a URL. Of a `*_HEADERS`
+ * variable (key=value,...), the values are the secrets; of DATABASE_URL, the password.
+ */
+export function secretsFromEnvironment(env: NodeJS.ProcessEnv): string[] {
+  const secrets: string[] = [];
+  for (const [name, raw] of Object.entries(env)) {
+    if (!raw || !SECRET_VARIABLE.test(name)) continue;
+    if (name.endsWith('HEADERS')) secrets.push(...Object.values(parseHeaders(raw, name)));
+    else secrets.push(raw);
+  }
+  const databaseUrl = env.DATABASE_URL;
+  if (databaseUrl) {
+    try {
+      const password = decodeURIComponent(new URL(databaseUrl).password);
+      if (password) secrets.push(password);
+    } catch {
+      // Not a URL: the app's own config validation reports it.
+    }
+  }
+  return secrets;
+}
+
+/**
+ * `key=value,key2=value2`, each side URL-encoded, read as the OpenTelemetry exporters read it
+ * (an entry without a key or a value is skipped, `;` starts metadata), except that a malformed
+ * `%` is refused rather than the entry silently dropped. The error names the variable and the
+ * header, never the value: it is usually an API key.
+ * https://opentelemetry.io/docs/specs/otel/protocol/exporter/#specifying-headers-via-environment-variables
+ */
+function parseHeaders(raw: string | undefined, name: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of raw?.split(',') ?? []) {
+    const pair = entry.split(';', 1)[0] ?? '';
+    const separator = pair.indexOf('=');
+    if (separator <= 0) continue;
+    const rawKey = pair.slice(0, separator).trim();
+    const rawValue = pair.slice(separator + 1).trim();
+    if (!rawKey || !rawValue) continue;
+    const key = decodeOrThrow(rawKey, () => `${name}: a header name is not valid URL encoding (a % must be followed by two hex digits)`);
+    headers[key] = decodeOrThrow(
+      rawValue,
+      () => `${name}: the value of header "${key}" is not valid URL encoding (a % must be followed by two hex digits; write a literal % as %25)`,
+    );
+  }
+  return headers;
+}
+
+function decodeOrThrow(text: string, message: () => string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new TelemetryConfigError(message());
+  }
 }
 
 /** The start-up line, so an operator sees at a glance what is on. */

@@ -1,13 +1,21 @@
+import {
+  FEEDBACK_COMMENT,
+  GEN_AI_INPUT_MESSAGES,
+  GEN_AI_OUTPUT_MESSAGES,
+  TRANSCRIPT,
+} from '../src/signals/attributes.ts';
+
 /**
  * Attribute keys that hold what people said or what the model was told: dropped before any
  * exporter unless TELEMETRY_CAPTURE_CONTENT=true. Extend this list when src/ gains a new one.
  * https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/#content-capturing
  */
 export const CONTENT_KEYS: readonly string[] = [
-  'convonet.transcript',
-  'convonet.feedback.comment',
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
+  TRANSCRIPT,
+  FEEDBACK_COMMENT,
+  GEN_AI_INPUT_MESSAGES,
+  GEN_AI_OUTPUT_MESSAGES,
+  // Content keys of the GenAI conventions that src/ does not set today.
   'gen_ai.system_instructions',
   'gen_ai.prompt',
   'gen_ai.completion',

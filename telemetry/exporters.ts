@@ -17,8 +17,8 @@ import { OutageLog, reportOutages } from './export-outages.ts';
  * OTEL_BLRP_MAX_QUEUE_SIZE) that drops when full and exports off the request path, with a
  * timeout per export (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s). So a slow or dead backend costs a
  * webhook nothing; OutageLog says so once.
- * OTLP endpoints and headers come from the standard OTEL_EXPORTER_OTLP_* variables, read by
- * the exporters themselves.
+ * OTLP endpoints come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters
+ * themselves; the headers, validated by config.ts, are passed in.
  */
 /** Sentry's OTLP traces URL and auth header, from `Sentry.getOtlpTracesEndpoint(dsn)`. */
 export interface SentryOtlpEndpoint {
@@ -30,7 +30,8 @@ export function createSpanProcessors(config: TelemetryConfig, sentryEndpoint?: S
   const processors: SpanProcessor[] = [];
   for (const exporter of config.exporters) {
     if (exporter === 'otlp') {
-      const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter();
+      const options = { headers: config.otlpHeaders.traces };
+      const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonTraceExporter(options) : new OTLPProtoTraceExporter(options);
       processors.push(new BatchSpanProcessor(reportOutages(otlp, new OutageLog('otlp traces'))));
     } else if (exporter === 'sentry' && config.tracerProvider === 'opentelemetry') {
       if (!sentryEndpoint) throw new Error('telemetry: SENTRY_DSN could not be turned into an OTLP endpoint');
@@ -43,13 +44,15 @@ export function createSpanProcessors(config: TelemetryConfig, sentryEndpoint?: S
 }
 
 export function createOtlpLogProcessor(config: TelemetryConfig): LogRecordProcessor {
-  const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonLogExporter() : new OTLPProtoLogExporter();
+  const options = { headers: config.otlpHeaders.logs };
+  const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonLogExporter(options) : new OTLPProtoLogExporter(options);
   return new BatchLogRecordProcessor({ exporter: reportOutages(otlp, new OutageLog('otlp logs')) });
 }
 
 /** Metrics go to OTLP only: Sentry takes no OTLP metrics. */
 export function createOtlpMetricReader(config: TelemetryConfig): IMetricReader {
-  const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonMetricExporter() : new OTLPProtoMetricExporter();
+  const options = { headers: config.otlpHeaders.metrics };
+  const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonMetricExporter(options) : new OTLPProtoMetricExporter(options);
   return new PeriodicExportingMetricReader({
     exporter: reportOutages(otlp, new OutageLog('otlp metrics')),
     exportIntervalMillis: config.metricExportIntervalMs,
@@ -59,38 +62,18 @@ export function createOtlpMetricReader(config: TelemetryConfig): IMetricReader {
 
 /**
  * Spans to Sentry's OTLP intake, at the URL and with the auth header derived from the DSN.
- * The exporter would also merge OTEL_EXPORTER_OTLP_HEADERS into its headers, which would hand
- * another vendor's API key to Sentry; those variables are hidden while it reads them.
+ * The exporter also reads the OTEL_EXPORTER_OTLP_* variables meant for the OTLP backend and
+ * merges them under the options given here, ours winning. So none of them reaches Sentry: each
+ * OTLP header is overridden with an empty value (its name may reach Sentry, another vendor's API
+ * key never does), and an agent of our own replaces the one built from
+ * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_KEY and _CLIENT_CERTIFICATE.
  */
 function sentryTraceExporter(config: TelemetryConfig, endpoint: SentryOtlpEndpoint): SpanExporter {
-  return withEnvironmentHidden(OTHER_BACKEND_VARIABLES, () =>
-    config.otlpProtocol === 'http/json'
-      ? new OTLPJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers })
-      : new OTLPProtoTraceExporter({ url: endpoint.url, headers: endpoint.headers }),
-  );
-}
-
-const OTHER_BACKEND_VARIABLES = [
-  'OTEL_EXPORTER_OTLP_HEADERS',
-  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
-  'OTEL_EXPORTER_OTLP_CLIENT_KEY',
-  'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY',
-  'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
-  'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE',
-  'OTEL_EXPORTER_OTLP_CERTIFICATE',
-  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
-];
-
-function withEnvironmentHidden<T>(names: readonly string[], build: () => T): T {
-  const saved = new Map<string, string>();
-  for (const name of names) {
-    const value = process.env[name];
-    if (value !== undefined) saved.set(name, value);
-    delete process.env[name];
-  }
-  try {
-    return build();
-  } finally {
-    for (const [name, value] of saved) process.env[name] = value;
-  }
+  const blanked = Object.fromEntries(Object.keys(config.otlpHeaders.traces).map((name) => [name, '']));
+  const options = {
+    url: endpoint.url,
+    headers: { ...blanked, ...endpoint.headers },
+    httpAgentOptions: { keepAlive: true },
+  };
+  return config.otlpProtocol === 'http/json' ? new OTLPJsonTraceExporter(options) : new OTLPProtoTraceExporter(options);
 }

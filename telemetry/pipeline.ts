@@ -8,7 +8,7 @@ import type { TelemetryConfig } from './config.ts';
 import { createOtlpLogProcessor, createOtlpMetricReader, createSpanProcessors } from './exporters.ts';
 import { createInstrumentations } from './instrumentations.ts';
 import { RedactingLogRecordProcessor } from './log-redaction.ts';
-import { createRedactor, secretsFromEnvironment } from './redaction.ts';
+import { createRedactor } from './redaction.ts';
 import { buildResource } from './resource.ts';
 import { buildSampler } from './sampler.ts';
 import { RedactingSpanProcessor } from './span-redaction.ts';
@@ -31,7 +31,7 @@ export async function startTelemetry(config: TelemetryConfig): Promise<RunningTe
   const redactor = createRedactor({
     captureContent: config.captureContent,
     hashKey: config.hashKey,
-    knownSecrets: secretsFromEnvironment(),
+    knownSecrets: config.knownSecrets,
   });
   const resource = buildResource(config);
   const sentryOn = config.exporters.includes('sentry');

@@ -19,7 +19,7 @@ export interface RedactorOptions {
   captureContent: boolean;
   /** HMAC key for phone numbers; stable across instances only when the operator sets one. */
   hashKey?: string;
-  /** Exact secret values to remove wherever they appear (auth tokens, API keys from env). */
+  /** Exact secret values to remove wherever they appear: `TelemetryConfig.knownSecrets`. */
   knownSecrets?: readonly string[];
 }
 
@@ -107,34 +107,4 @@ export function createRedactor(options: RedactorOptions): Redactor {
     attributes: (record) => walk(record, 0),
     deep: <T>(input: T): T => value(input, 0) as T,
   };
-}
-
-/**
- * Values of secret-looking environment variables, removed wherever they show up: the surest way
- * to keep the Twilio auth token or an API key out of an error message or a URL.
- */
-export function secretsFromEnvironment(env: NodeJS.ProcessEnv = process.env): string[] {
-  const secrets: string[] = [];
-  for (const [name, raw] of Object.entries(env)) {
-    if (!raw || !/(TOKEN|SECRET|PASSWORD|API_KEY|_KEY$|HEADERS$)/.test(name)) continue;
-    if (name.endsWith('HEADERS')) {
-      // OTEL_EXPORTER_OTLP_HEADERS=x-api-key=abc,...: the values are the secrets.
-      for (const pair of raw.split(',')) {
-        const headerValue = pair.slice(pair.indexOf('=') + 1).trim();
-        if (headerValue) secrets.push(decodeURIComponent(headerValue));
-      }
-    } else {
-      secrets.push(raw);
-    }
-  }
-  const databaseUrl = env.DATABASE_URL;
-  if (databaseUrl) {
-    try {
-      const password = decodeURIComponent(new URL(databaseUrl).password);
-      if (password) secrets.push(password);
-    } catch {
-      // Not a URL: the app's own config validation reports it.
-    }
-  }
-  return secrets;
 }

@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, context, trace, type Attributes, type Context, type TimeI
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SentrySpan } from '@sentry/core';
 import * as Sentry from '@sentry/node';
+import { EVENTS, FEEDBACK_COMMENT, FEEDBACK_ID, TWILIO_CALL_SID } from '../src/signals/attributes.ts';
 import type { Redactor } from './redaction.ts';
 
 /**
@@ -15,11 +16,6 @@ import type { Redactor } from './redaction.ts';
  * The comment is the caller's speech, which is content: it is sent only with
  * TELEMETRY_CAPTURE_CONTENT=true; otherwise the feedback says where to read it.
  */
-
-export const FEEDBACK_EVENT = 'caller feedback';
-const FEEDBACK_ID = 'convonet.feedback.id';
-const FEEDBACK_COMMENT = 'convonet.feedback.comment';
-const CALL_SID = 'twilio.call_sid';
 
 export interface FeedbackOptions {
   captureContent: boolean;
@@ -37,7 +33,7 @@ export class SentryFeedbackSpanProcessor implements SpanProcessor {
       // An ended span drops the event, and so does this: feedback is sent once, where it is kept.
       const recording = span.isRecording();
       original(name, attributesOrStartTime, startTime);
-      if (name === FEEDBACK_EVENT && recording) {
+      if (name === EVENTS.callerFeedback && recording) {
         const spanOnly = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(span.spanContext()));
         context.with(spanOnly, () => captureFeedback(eventAttributes(attributesOrStartTime), options));
       }
@@ -61,7 +57,7 @@ export function captureFeedbackRecordedOnSentrySpans(options: FeedbackOptions): 
   SentrySpan.prototype.addEvent = function addEvent(this: SentrySpan, name, attributesOrStartTime, startTime) {
     const recording = this.isRecording();
     const result = original.call(this, name, attributesOrStartTime, startTime);
-    if (name === FEEDBACK_EVENT && recording) {
+    if (name === EVENTS.callerFeedback && recording) {
       Sentry.withActiveSpan(this, () => captureFeedback(eventAttributes(attributesOrStartTime), options));
     }
     return result;
@@ -78,14 +74,14 @@ export function feedbackMessage(attributes: Attributes, captureContent: boolean)
 
 function captureFeedback(attributes: Attributes, { captureContent, redactor }: FeedbackOptions): void {
   const id = attributes[FEEDBACK_ID];
-  const callSid = attributes[CALL_SID];
+  const callSid = attributes[TWILIO_CALL_SID];
   Sentry.captureFeedback({
     // Feedback events skip `beforeSend`, so the comment is redacted here (phone numbers, secrets).
     message: redactor.text(feedbackMessage(attributes, captureContent)),
     source: 'voice_call',
     tags: {
       ...(typeof id === 'string' ? { [FEEDBACK_ID]: id } : {}),
-      ...(typeof callSid === 'string' ? { [CALL_SID]: callSid } : {}),
+      ...(typeof callSid === 'string' ? { [TWILIO_CALL_SID]: callSid } : {}),
     },
   });
 }

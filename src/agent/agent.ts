@@ -5,7 +5,6 @@ import {
   appendMessages,
   loadMessages,
   openThread,
-  replaceRecentMessages,
   resetThread,
   type ThreadRow,
 } from '../db/threads.ts';
@@ -18,6 +17,7 @@ import {
   GEN_AI_REQUEST_MODEL,
   THREAD_RESET_REASON,
   TURN_END_REASON,
+  EVENTS,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { threadResets } from '../signals/metrics.ts';
@@ -123,6 +123,7 @@ export function createAgent(options: AgentOptions): Agent {
     const system: ChatMessage = { role: 'system', content: systemPrompt(caller, clock) };
 
     for (let round = 0; round < maxToolRounds; round++) {
+      signal.throwIfAborted(); // the caller has been told it failed: no more rounds, no more writes
       const reply = await chat(provider, {
         messages: [system, ...conversation],
         tools: specs,
@@ -157,7 +158,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (!thread.reset_requested) return thread;
     await resetThread(db, thread.id, thread.reset_requested);
     threadResets.add(1, { [THREAD_RESET_REASON]: thread.reset_requested });
-    recordEvent(logger, 'info', 'thread reset', {
+    recordEvent(logger, 'info', EVENTS.threadReset, {
       [THREAD_RESET_REASON]: thread.reset_requested,
       [GEN_AI_CONVERSATION_ID]: thread.id,
     });
@@ -165,11 +166,10 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function loadHistory(threadId: string): Promise<ChatMessage[]> {
-    const stored = await loadMessages(db, threadId, historyMessages);
-    const { messages, repairedToolCallIds } = repairHistory(stored);
+    // Repaired in memory, every time: the stored history stays as it was written, for inspection.
+    const { messages, repairedToolCallIds } = repairHistory(await loadMessages(db, threadId, historyMessages));
     if (repairedToolCallIds.length > 0) {
-      await db.transaction((trx) => replaceRecentMessages(trx, threadId, stored.length, messages));
-      recordEvent(logger, 'warn', 'tool call history repaired', {
+      recordEvent(logger, 'warn', EVENTS.historyRepaired, {
         [GEN_AI_CONVERSATION_ID]: threadId,
         'convonet.repaired_tool_calls': repairedToolCallIds.length,
       });

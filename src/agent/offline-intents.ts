@@ -1,4 +1,5 @@
-import { addDays, startOfDay, toZonedIso, understandWhen, type When } from './spoken-time.ts';
+import { understandWhen, type When } from './spoken-time.ts';
+import { addDays, startOfDay, toZonedIso } from './zoned-time.ts';
 
 /**
  * What the offline agent makes of one utterance: a tool call (maybe still missing something it

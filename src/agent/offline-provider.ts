@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { AssistantMessage, ChatMessage, ToolCall } from './messages.ts';
 import { HELP, normalize, QUESTIONS, understand, type Clock, type Understanding } from './offline-intents.ts';
 import type { ModelProvider, ModelReply, ModelRequest } from './provider.ts';
-import { isWholeDay, localDate, speakDate, speakOnDay, speakRange, speakTime, startOfDay } from './spoken-time.ts';
+import { speakDate, speakOnDay, speakRange, speakTime } from './spoken-time.ts';
+import { isWholeDay, localDate, startOfDay } from './zoned-time.ts';
 
 const NOT_UNDERSTOOD = `Sorry, I didn't understand that. ${HELP}`;
 const ASKED = new Set<string>(Object.values(QUESTIONS));

@@ -1,22 +1,19 @@
 /**
- * Dates and times as callers say them and as we say them back, in the caller's IANA time zone.
- * No date library: Intl gives the wall-clock parts of an instant in any zone, and an instant for
- * a wall-clock time is found by correcting a UTC guess with the zone's offset.
+ * Dates and times as callers say them and as we say them back, in the caller's IANA time zone;
+ * the zone arithmetic underneath is in zoned-time.ts.
  */
-
-export interface LocalDate {
-  year: number;
-  /** 1 to 12 */
-  month: number;
-  day: number;
-}
-
-export interface LocalTime {
-  hour: number;
-  minute: number;
-}
-
-export type LocalDateTime = LocalDate & LocalTime & { second: number };
+import {
+  addDays,
+  daysBetween,
+  isWholeDay,
+  localDate,
+  localParts,
+  startOfDay,
+  weekday,
+  zonedTime,
+  type LocalDate,
+  type LocalTime,
+} from './zoned-time.ts';
 
 const MONTHS = [
   'january', 'february', 'march', 'april', 'may', 'june',
@@ -24,102 +21,9 @@ const MONTHS = [
 ];
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 /** Hour given to a todo or reminder when only a day was said ("remind me tomorrow"). */
 export const DEFAULT_HOUR = 9;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The wall-clock reading of `date` in `timeZone`. */
-export function localParts(date: Date, timeZone: string): LocalDateTime {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(date)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts.year ?? 1970,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    // Some engines print midnight as 24 even with h23.
-    hour: (parts.hour ?? 0) % 24,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  };
-}
-
-/** Minutes `timeZone` is ahead of UTC at that instant (-300 for New York in winter). */
-export function offsetMinutes(date: Date, timeZone: string): number {
-  const p = localParts(date, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / MINUTE);
-}
-
-/** The instant when the wall clock in `timeZone` reads this date and time. */
-export function zonedTime(date: LocalDate, time: LocalTime, timeZone: string): Date {
-  const asUtc = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute);
-  // Two corrections settle it, including across a DST change between the guess and the answer.
-  let guess = asUtc - offsetMinutes(new Date(asUtc), timeZone) * MINUTE;
-  guess = asUtc - offsetMinutes(new Date(guess), timeZone) * MINUTE;
-  return new Date(guess);
-}
-
-export function localDate(date: Date, timeZone: string): LocalDate {
-  const { year, month, day } = localParts(date, timeZone);
-  return { year, month, day };
-}
-
-export function addDays(date: LocalDate, days: number): LocalDate {
-  const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
-  return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
-}
-
-/** 0 for Sunday to 6 for Saturday. */
-export function weekday(date: LocalDate): number {
-  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-}
-
-export function startOfDay(date: LocalDate, timeZone: string): Date {
-  return zonedTime(date, { hour: 0, minute: 0 }, timeZone);
-}
-
-function daysBetween(from: LocalDate, to: LocalDate): number {
-  return Math.round(
-    (Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / (24 * HOUR),
-  );
-}
-
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** ISO 8601 with the zone's offset, e.g. 2026-12-04T15:00:00-05:00: what tools accept. */
-export function toZonedIso(date: Date, timeZone: string): string {
-  const p = localParts(date, timeZone);
-  const offset = offsetMinutes(date, timeZone);
-  const sign = offset < 0 ? '-' : '+';
-  const abs = Math.abs(offset);
-  return (
-    `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}` +
-    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
-  );
-}
 
 // Understanding
 
@@ -397,7 +301,7 @@ export function speakTime(date: Date, timeZone: string): string {
   if (minute === 0 && hour === 0) return 'midnight';
   const h12 = hour % 12 === 0 ? 12 : hour % 12;
   const suffix = hour < 12 ? 'AM' : 'PM';
-  return minute === 0 ? `${h12} ${suffix}` : `${h12}:${pad(minute)} ${suffix}`;
+  return minute === 0 ? `${h12} ${suffix}` : `${h12}:${String(minute).padStart(2, '0')} ${suffix}`;
 }
 
 /** "today", "tomorrow", "yesterday", "Friday" (within the coming week), else "Friday, December 4th". */
@@ -424,15 +328,6 @@ export function speakDate(date: Date, now: Date, timeZone: string, options: { ti
 export function speakOnDay(date: Date, now: Date, timeZone: string): string {
   const day = speakDay(date, now, timeZone);
   return day === 'today' || day === 'tomorrow' || day === 'yesterday' ? day : `on ${day}`;
-}
-
-/** Whether [from, to) is exactly one local day, midnight to midnight. */
-export function isWholeDay(from: Date, to: Date, timeZone: string): boolean {
-  const day = localDate(from, timeZone);
-  return (
-    startOfDay(day, timeZone).getTime() === from.getTime() &&
-    startOfDay(addDays(day, 1), timeZone).getTime() === to.getTime()
-  );
 }
 
 /** "on Friday", "today", or "between Monday and Friday, December 11th". */

@@ -10,6 +10,7 @@ import {
   GEN_AI_TOOL_NAME,
   GEN_AI_TOOL_TYPE,
   TOOL_OUTCOME,
+  EVENTS,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { toolDuration, toolErrors } from '../signals/metrics.ts';
@@ -33,6 +34,8 @@ export interface ToolRunnerOptions {
   timeoutMs: number;
   logger: Logger;
 }
+
+const NOT_DONE = { error: 'This did not complete and changed nothing.' };
 
 export class ToolTimeoutError extends Error {
   override name = 'ToolTimeoutError';
@@ -71,7 +74,7 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
           if (error instanceof ToolTimeoutError) {
             return { call, outcome: 'timeout', result: { error: 'That took too long and was stopped.' } };
           }
-          recordEvent(logger, 'error', 'tool backend unreachable', {
+          recordEvent(logger, 'error', EVENTS.toolBackendUnreachable, {
             [GEN_AI_TOOL_NAME]: call.name,
             [ERROR_TYPE]: errorType(error),
           });
@@ -131,15 +134,20 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
         result: claim.previousResult ?? { error: 'This was already attempted; its outcome is unknown.' },
       };
     }
-    const run = await withinTimeout(scope.signal, (signal) =>
-      db.transaction(async (trx) => {
+    const run = await withinTimeout(scope.signal, (signal) => {
+      const work = db.transaction(async (trx) => {
         // The database gives up on a statement when the runner does, so a hang holds no locks.
         await trx.raw(`set local statement_timeout = ${Math.ceil(timeoutMs)}`);
         const outcome = await runGuarded(tool, parsed.data, { db: trx, caller: scope.caller, now: scope.now, signal });
+        // Nobody is waiting for this any more: roll it back rather than change data unannounced.
+        signal.throwIfAborted();
         if (claim) await finishToolExecution(trx, claim.id, outcome.result);
         return outcome;
-      }),
-    );
+      });
+      // Rolled back, so it did nothing: the claim says so, and a repeat is told the truth.
+      if (claim) work.catch(() => finishToolExecution(db, claim.id, NOT_DONE).catch(() => undefined));
+      return work;
+    });
     return { call, ...run };
   }
 

@@ -1,4 +1,5 @@
 import type { Executor } from './knex.ts';
+import { containing } from './like.ts';
 
 export interface CalendarEvent {
   id: string;
@@ -55,15 +56,14 @@ export async function getEvent(db: Executor, userId: string, id: string): Promis
 
 /** The user's events whose title contains `fragment`, case-insensitively, earliest first. */
 export async function findEventsByTitle(db: Executor, userId: string, fragment: string): Promise<CalendarEvent[]> {
-  const pattern = `%${fragment.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await db<CalendarEvent>('calendar_events')
     .where({ user_id: userId })
-    .andWhere('title', 'ilike', pattern)
+    .andWhere('title', 'ilike', containing(fragment))
     .orderBy('starts_at')
     .limit(20);
   return rows;
 }
 
 export async function deleteEvent(db: Executor, userId: string, id: string): Promise<boolean> {
-  return (await db('calendar_events').where({ id, user_id: userId }).delete()) > 0;
+  return (await db('calendar_events').where({ id, user_id: userId }).delete().returning('id')).length > 0;
 }

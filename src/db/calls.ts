@@ -55,6 +55,11 @@ export async function countPinFailure(db: Executor, callSid: string): Promise<nu
   return row?.pin_attempts ?? 0;
 }
 
+export async function updateCallStatus(db: Executor, callSid: string, status: string): Promise<void> {
+  await db('calls').where({ call_sid: callSid }).whereNull('ended_at').update({ status });
+}
+
+/** Ends the call with its final status; null when it had already ended (a repeated callback). */
 export async function closeCall(
   db: Executor,
   callSid: string,
@@ -62,6 +67,7 @@ export async function closeCall(
 ): Promise<CallRow | null> {
   const [row] = await db<CallRow>('calls')
     .where({ call_sid: callSid })
+    .whereNull('ended_at')
     .update({
       status: outcome.status,
       ended_at: db.fn.now() as unknown as Date,

@@ -4,6 +4,8 @@ import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config.ts';
 import { migrationSource } from './migrations.ts';
 
+// Data access counts changed rows with `.returning('id')`, never the number update() or delete()
+// resolve to: PGlite's knex dialect resolves those to a result object, not a count.
 export type Db = Knex.Knex;
 export type Executor = Knex.Knex | Knex.Knex.Transaction;
 
@@ -18,6 +20,8 @@ export function createDb(database: Config['database']): Db {
       client: 'pg',
       connection: database.url,
       pool: { min: 0, max: 10 },
+      // Waiting longer for a connection than a caller waits for an answer helps nobody.
+      acquireConnectionTimeout: 3_000,
     });
   }
   const connection =

@@ -1,4 +1,5 @@
 import type { Executor } from './knex.ts';
+import { containing } from './like.ts';
 
 export interface Reminder {
   id: string;
@@ -40,15 +41,14 @@ export async function getReminder(db: Executor, userId: string, id: string): Pro
 
 /** The user's reminders whose message contains `fragment`, case-insensitively. */
 export async function findRemindersByMessage(db: Executor, userId: string, fragment: string): Promise<Reminder[]> {
-  const pattern = `%${fragment.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await db<Reminder>('reminders')
     .where({ user_id: userId })
-    .andWhere('message', 'ilike', pattern)
+    .andWhere('message', 'ilike', containing(fragment))
     .orderBy('remind_at')
     .limit(20);
   return rows;
 }
 
 export async function deleteReminder(db: Executor, userId: string, id: string): Promise<boolean> {
-  return (await db('reminders').where({ id, user_id: userId }).delete()) > 0;
+  return (await db('reminders').where({ id, user_id: userId }).delete().returning('id')).length > 0;
 }

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { addDays, localDate, zonedTime } from '../agent/spoken-time.ts';
+import { addDays, localDate, zonedTime } from '../agent/zoned-time.ts';
 import { createEvent } from './calendar.ts';
 import type { Db, Executor } from './knex.ts';
 import { createReminder } from './reminders.ts';

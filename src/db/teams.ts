@@ -1,9 +1,13 @@
+import type { Knex } from 'knex';
 import type { Executor } from './knex.ts';
 
 export type TeamRole = 'owner' | 'admin' | 'member' | 'viewer';
 
 /** Roles that may add or change a team's todos; viewers only read. */
 export const WRITING_ROLES: readonly TeamRole[] = ['owner', 'admin', 'member'];
+
+/** Roles that may delete any of a team's todos, not only the ones they created. */
+export const DELETING_ROLES: readonly TeamRole[] = ['owner', 'admin'];
 
 export interface Team {
   id: string;
@@ -19,6 +23,17 @@ export interface TeamMember {
   user_id: string;
   name: string;
   role: TeamRole;
+}
+
+/**
+ * The ids of the teams `userId` is in (with one of `roles`, when given), as a subquery:
+ * `whereIn('todos.team_id', teamIdsOf(userId, WRITING_ROLES))`.
+ */
+export function teamIdsOf(userId: string, roles?: readonly TeamRole[]): Knex.QueryCallback {
+  return (query) => {
+    query.select('team_id').from('team_members').where('user_id', userId);
+    if (roles) query.whereIn('role', roles);
+  };
 }
 
 export async function createTeam(db: Executor, name: string): Promise<Team> {

@@ -57,21 +57,6 @@ export async function loadMessages(db: Executor, threadId: string, limit: number
   return rows.reverse().map(toChatMessage);
 }
 
-/**
- * Rewrites the newest `count` messages of a thread as `messages`, in order: how a repaired
- * history is stored, so the repair happens once rather than on every load.
- */
-export async function replaceRecentMessages(
-  db: Executor,
-  threadId: string,
-  count: number,
-  messages: ChatMessage[],
-): Promise<void> {
-  const newest = db('messages').where({ thread_id: threadId }).orderBy('id', 'desc').limit(count).select('id');
-  await db('messages').whereIn('id', newest).delete();
-  await appendMessages(db, threadId, messages);
-}
-
 export async function appendMessages(db: Executor, threadId: string, messages: ChatMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await db('messages').insert(messages.map((message) => toRow(threadId, message)));

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import type { Executor } from './knex.ts';
+import { containing } from './like.ts';
+import { DELETING_ROLES, teamIdsOf, WRITING_ROLES } from './teams.ts';
 
-export type Priority = 'low' | 'medium' | 'high' | 'urgent';
-export const PRIORITIES: readonly Priority[] = ['low', 'medium', 'high', 'urgent'];
+export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 /** A todos row, with the names of its assignee and team joined in. */
 export interface Todo {
@@ -52,12 +54,12 @@ export interface TodoPatch {
 type Where = (query: Knex.QueryBuilder) => void;
 
 // Ownership is decided in SQL, in the same statement that reads or writes, so a guessed id of
-// someone else's row matches nothing.
+// someone else's row matches nothing. Team roles come from the policy in teams.ts.
 function visibleTo(userId: string, table: string): Where {
   return (q) => {
     q.where(`${table}.creator_id`, userId)
       .orWhere(`${table}.assignee_id`, userId)
-      .orWhereRaw(`${table}.team_id in (select team_id from team_members where user_id = ?)`, [userId]);
+      .orWhereIn(`${table}.team_id`, teamIdsOf(userId));
   };
 }
 
@@ -65,10 +67,7 @@ function writableBy(userId: string, table: string): Where {
   return (q) => {
     q.where(`${table}.creator_id`, userId)
       .orWhere(`${table}.assignee_id`, userId)
-      .orWhereRaw(
-        `${table}.team_id in (select team_id from team_members where user_id = ? and role in ('owner', 'admin', 'member'))`,
-        [userId],
-      );
+      .orWhereIn(`${table}.team_id`, teamIdsOf(userId, WRITING_ROLES));
   };
 }
 
@@ -76,10 +75,7 @@ function writableBy(userId: string, table: string): Where {
 // team owner or admin, may make it disappear.
 function deletableBy(userId: string, table: string): Where {
   return (q) => {
-    q.where(`${table}.creator_id`, userId).orWhereRaw(
-      `${table}.team_id in (select team_id from team_members where user_id = ? and role in ('owner', 'admin'))`,
-      [userId],
-    );
+    q.where(`${table}.creator_id`, userId).orWhereIn(`${table}.team_id`, teamIdsOf(userId, DELETING_ROLES));
   };
 }
 
@@ -88,10 +84,6 @@ function selectTodos(db: Executor): Knex.QueryBuilder {
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .leftJoin('teams as g', 'g.id', 't.team_id')
     .select('t.*', 'a.name as assignee_name', 'g.name as team_name');
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export async function createTodo(db: Executor, todo: NewTodo): Promise<Todo> {
@@ -135,7 +127,7 @@ export async function listTodos(db: Executor, userId: string, filter: TodoFilter
 /** Visible todos whose title contains `fragment`, case-insensitively. */
 export async function findTodosByTitle(db: Executor, userId: string, fragment: string): Promise<Todo[]> {
   const rows = await selectTodos(db)
-    .where('t.title', 'ilike', `%${escapeLike(fragment.trim())}%`)
+    .where('t.title', 'ilike', containing(fragment))
     .andWhere(visibleTo(userId, 't'))
     .orderBy('t.created_at')
     .limit(20)
@@ -158,17 +150,13 @@ export async function completeTodo(db: Executor, userId: string, id: string, at:
   return writeTodo(db, userId, id, { completed: true, completed_at: at, updated_at: at });
 }
 
-export async function reopenTodo(db: Executor, userId: string, id: string): Promise<Todo | null> {
-  return writeTodo(db, userId, id, { completed: false, completed_at: null, updated_at: db.fn.now() });
-}
-
 async function writeTodo(db: Executor, userId: string, id: string, changes: Record<string, unknown>): Promise<Todo | null> {
-  const updated = await db('todos').where('todos.id', id).andWhere(writableBy(userId, 'todos')).update(changes);
-  return updated > 0 ? getTodo(db, userId, id) : null;
+  const updated = await db('todos').where('todos.id', id).andWhere(writableBy(userId, 'todos')).update(changes).returning('id');
+  return updated.length > 0 ? getTodo(db, userId, id) : null;
 }
 
 /** True when the todo existed and `userId` was allowed to delete it. */
 export async function deleteTodo(db: Executor, userId: string, id: string): Promise<boolean> {
-  const deleted = await db('todos').where('todos.id', id).andWhere(deletableBy(userId, 'todos')).delete();
-  return deleted > 0;
+  const deleted = await db('todos').where('todos.id', id).andWhere(deletableBy(userId, 'todos')).delete().returning('id');
+  return deleted.length > 0;
 }

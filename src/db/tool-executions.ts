@@ -39,8 +39,9 @@ export async function claimToolExecution(
   return { claimed: false, previousResult: previous?.result ?? null };
 }
 
+/** Settles a claim once: the first outcome stored is the one a repeat hears. */
 export async function finishToolExecution(db: Executor, id: string, result: ToolResult): Promise<void> {
   await db('tool_executions')
-    .where({ id })
+    .where({ id, status: 'started' })
     .update({ status: 'error' in result ? 'failed' : 'succeeded', result: JSON.stringify(result), finished_at: db.fn.now() });
 }

@@ -1,7 +1,7 @@
 import type { Executor } from './knex.ts';
-import { hashPin } from '../voice/pin.ts';
+import { hashPin } from './pin-hash.ts';
 
-/** A users row; check a spoken PIN against `pin_hash` with `verifyPin` from src/voice/pin.ts. */
+/** A users row; check a spoken PIN against `pin_hash` with `verifyPin` from ./pin-hash.ts. */
 export interface User {
   id: string;
   name: string;
@@ -48,6 +48,6 @@ export async function createUser(db: Executor, user: NewUser): Promise<User> {
 
 /** Replaces the PIN hash; true when the user exists. */
 export async function setUserPin(db: Executor, id: string, pin: string): Promise<boolean> {
-  const count = await db('users').where({ id }).update({ pin_hash: await hashPin(pin) });
-  return count > 0;
+  const updated = await db('users').where({ id }).update({ pin_hash: await hashPin(pin) }).returning('id');
+  return updated.length > 0;
 }

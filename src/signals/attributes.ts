@@ -1,3 +1,6 @@
+// The names the app's telemetry is read by, in one place: telemetry/ imports them to find what it
+// must redact or forward, so this module holds constants only and imports nothing.
+
 // Attribute names and values from the OpenTelemetry GenAI semantic conventions, copied here
 // because @opentelemetry/semantic-conventions only ships them from its unstable `incubating`
 // entry point, which may rename them in any release.
@@ -48,3 +51,13 @@ export const AGENT_ELAPSED_MS = 'convonet.agent.elapsed_ms';
 export const FEEDBACK_ID = 'convonet.feedback.id';
 /** The caller's feedback in their words: set only when content capture is on, and dropped by telemetry/ otherwise. */
 export const FEEDBACK_COMMENT = 'convonet.feedback.comment';
+
+/** Span events (and the log records of the same name) that recordEvent writes: src/signals/events.ts. */
+export const EVENTS = {
+  threadReset: 'thread reset',
+  agentTimeout: 'agent timeout',
+  toolBackendUnreachable: 'tool backend unreachable',
+  historyRepaired: 'tool call history repaired',
+  pinRejected: 'pin rejected',
+  callerFeedback: 'caller feedback',
+} as const;

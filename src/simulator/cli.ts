@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { DEVELOPMENT_TWILIO_TOKEN, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { createDb } from '../db/knex.ts';
-import { seedDemo } from '../db/seed.ts';
+import { DEMO_PHONE, seedDemo } from '../db/seed.ts';
 import { createLogger } from '../log.ts';
 import { start } from '../server.ts';
 import { playCall, type Exchange } from './call.ts';
@@ -12,7 +12,7 @@ const usage = `Plays a phone call against the app, the way Twilio would.
 
   --url URL     the app to call (default: start one in-process on an in-memory database)
   --pin PIN     the caller's PIN (default: the demo caller's, when the app is in-process)
-  --from E164   the caller's number (default: the demo caller, +15555550100)
+  --from E164   the caller's number (default: the demo caller, ${DEMO_PHONE})
   --token T     the Twilio auth token the app checks (default: TWILIO_AUTH_TOKEN or the development token)
   --json        one JSON object per exchange instead of a transcript`;
 
@@ -21,7 +21,7 @@ const { values, positionals } = parseArgs({
   options: {
     url: { type: 'string' },
     pin: { type: 'string' },
-    from: { type: 'string', default: '+15555550100' },
+    from: { type: 'string', default: DEMO_PHONE },
     token: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -32,7 +32,6 @@ if (values.help) {
   process.exit(0);
 }
 
-const authToken = values.token ?? process.env.TWILIO_AUTH_TOKEN ?? DEVELOPMENT_TWILIO_TOKEN;
 const utterances = positionals.length ? positionals : ['what are my todos'];
 const print = values.json
   ? (exchange: Exchange) => console.log(JSON.stringify(exchange))
@@ -47,12 +46,22 @@ if (values.url) {
     console.error('--pin is required with --url (run `npm run seed` to get the demo PIN)');
     process.exit(2);
   }
+  // TWILIO_AUTH_TOKEN as the app reads it, or the development token.
+  const authToken = values.token ?? loadConfig().twilio.authToken;
   await playCall({ url: values.url, authToken, from: values.from, pin: values.pin, utterances, onExchange: print });
 } else {
   // An app of our own, on a throwaway database, so the call never touches anyone's data.
-  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', PGLITE_DATA_DIR: 'memory', DATABASE_URL: '' });
+  // Quiet unless LOG_LEVEL asks otherwise: the transcript is the output.
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PGLITE_DATA_DIR: 'memory',
+    DATABASE_URL: '',
+  });
   const db = createDb(config.database);
-  const server = await start({ config, db, logger: createLogger(process.env.LOG_LEVEL ?? 'silent') });
+  const server = await start({ config, db, logger: createLogger(config.logLevel) });
   const demo = await seedDemo(db, {});
   try {
     await playCall({

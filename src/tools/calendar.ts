@@ -7,7 +7,8 @@ import {
   listEvents,
   type CalendarEvent,
 } from '../db/calendar.ts';
-import { chooseOne, dateTime, id, withoutFiller } from './arguments.ts';
+import { dateTime, idOrName } from './arguments.ts';
+import { findTarget } from './targets.ts';
 import { defineTool, ToolError } from './tool.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -69,25 +70,20 @@ export const deleteCalendarEventTool = defineTool({
   name: 'delete_calendar_event',
   description: "Remove an event from the caller's calendar, by id or by (part of) its title.",
   effect: 'write',
-  parameters: z
-    .object({
-      id: id.optional(),
-      title: z.string().min(1).optional().describe('Part of the event title, when there is no id.'),
-    })
-    .refine((args) => args.id !== undefined || args.title !== undefined, 'Give the event id or its title.'),
+  parameters: idOrName({ noun: 'event', name: 'title', description: 'Part of the event title, when there is no id.' }),
   async run(args, { db, caller, now }) {
-    let event: CalendarEvent | null;
-    if (args.id !== undefined) {
-      event = await getEvent(db, caller.id, args.id);
-      if (!event) throw new ToolError("I couldn't find that event.");
-    } else {
-      const fragment = args.title ?? '';
-      let rows = await findEventsByTitle(db, caller.id, fragment);
-      const shorter = withoutFiller(fragment.replace(/^(?:the|my)\s+(?:meeting|appointment)\s+/i, ''));
-      if (rows.length === 0 && shorter && shorter !== fragment) rows = await findEventsByTitle(db, caller.id, shorter);
-      // When a title repeats (a weekly meeting), the next one to come is the one meant.
-      event = chooseOne(rows, fragment, { noun: 'event', name: (e) => e.title, preferred: (e) => e.ends_at > now });
-    }
+    const event = await findTarget(
+      { id: args.id, name: args.title },
+      {
+        noun: 'event',
+        byId: (eventId) => getEvent(db, caller.id, eventId),
+        byName: (fragment) => findEventsByTitle(db, caller.id, fragment),
+        name: (e) => e.title,
+        // When a title repeats (a weekly meeting), the next one to come is the one meant.
+        preferred: (e) => e.ends_at > now,
+        leadingWords: /^(?:the|my)\s+(?:meeting|appointment)\s+/i,
+      },
+    );
     if (!(await deleteEvent(db, caller.id, event.id))) throw new ToolError("I couldn't find that event.");
     return { deleted: eventView(event) };
   },

@@ -17,12 +17,6 @@ export const tools: Tool[] = [
   recordFeedbackTool,
 ];
 
-const byName = new Map(tools.map((tool) => [tool.name, tool]));
-
-export function findTool(name: string): Tool | undefined {
-  return byName.get(name);
-}
-
 const specsCache = new WeakMap<readonly Tool[], ToolSpec[]>();
 
 /** The tools as JSON Schema, built once per list: they go out with every model request. */

@@ -7,7 +7,8 @@ import {
   listReminders,
   type Reminder,
 } from '../db/reminders.ts';
-import { chooseOne, dateTime, id, withoutFiller } from './arguments.ts';
+import { dateTime, idOrName } from './arguments.ts';
+import { findTarget } from './targets.ts';
 import { defineTool, ToolError } from './tool.ts';
 
 export function reminderView(reminder: Reminder): Record<string, unknown> {
@@ -53,24 +54,18 @@ export const deleteReminderTool = defineTool({
   name: 'delete_reminder',
   description: 'Delete one of the caller\'s reminders, by id or by (part of) its message.',
   effect: 'write',
-  parameters: z
-    .object({
-      id: id.optional(),
-      message: z.string().min(1).optional().describe('Part of the reminder text, when there is no id.'),
-    })
-    .refine((args) => args.id !== undefined || args.message !== undefined, 'Give the reminder id or its message.'),
+  parameters: idOrName({ noun: 'reminder', name: 'message', description: 'Part of the reminder text, when there is no id.' }),
   async run(args, { db, caller }) {
-    let reminder: Reminder | null;
-    if (args.id !== undefined) {
-      reminder = await getReminder(db, caller.id, args.id);
-      if (!reminder) throw new ToolError("I couldn't find that reminder.");
-    } else {
-      const fragment = args.message ?? '';
-      let rows = await findRemindersByMessage(db, caller.id, fragment);
-      const shorter = withoutFiller(fragment.replace(/^(?:to|about)\s+/i, ''));
-      if (rows.length === 0 && shorter && shorter !== fragment) rows = await findRemindersByMessage(db, caller.id, shorter);
-      reminder = chooseOne(rows, fragment, { noun: 'reminder', name: (r) => r.message });
-    }
+    const reminder = await findTarget(
+      { id: args.id, name: args.message },
+      {
+        noun: 'reminder',
+        byId: (reminderId) => getReminder(db, caller.id, reminderId),
+        byName: (fragment) => findRemindersByMessage(db, caller.id, fragment),
+        name: (r) => r.message,
+        leadingWords: /^(?:to|about)\s+/i,
+      },
+    );
     if (!(await deleteReminder(db, caller.id, reminder.id))) throw new ToolError("I couldn't find that reminder.");
     return { deleted: reminderView(reminder) };
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { listMemberships, listTeamMembers, WRITING_ROLES, type TeamMember } from '../db/teams.ts';
-import { createTodo, PRIORITIES, type Priority } from '../db/todos.ts';
-import { dateTime } from './arguments.ts';
+import { createTodo } from '../db/todos.ts';
+import { dateTime, priority } from './arguments.ts';
 import { defineTool, ToolError } from './tool.ts';
 import { resolveTeam, todoView } from './todos.ts';
 
@@ -61,7 +61,7 @@ export const createTeamTodoTool = defineTool({
     team: z.string().min(1).describe('The team name or id.'),
     title: z.string().trim().min(1).max(200),
     assignee: z.string().min(1).optional().describe('A team member\'s name or id, or "me".'),
-    priority: z.enum(PRIORITIES as [Priority, ...Priority[]]).optional(),
+    priority: priority.optional(),
     due_at: dateTime.optional(),
     description: z.string().max(2000).optional(),
   }),

@@ -8,15 +8,12 @@ import {
   findTodosByTitle,
   getTodo,
   listTodos,
-  PRIORITIES,
   updateTodo,
-  type Priority,
   type Todo,
 } from '../db/todos.ts';
-import { chooseOne, dateTime, id, withoutFiller } from './arguments.ts';
+import { dateTime, idOrName, priority } from './arguments.ts';
+import { chooseOne, findTarget } from './targets.ts';
 import { defineTool, ToolError } from './tool.ts';
-
-const priority = z.enum(PRIORITIES as [Priority, ...Priority[]]);
 
 /** A todo as the model sees it: small, with the id for follow-up calls and dates as ISO strings. */
 export function todoView(todo: Todo): Record<string, unknown> {
@@ -39,34 +36,20 @@ export async function resolveTeam(db: Executor, userId: string, team: string): P
   return chooseOne(found, team, { noun: 'team', name: (t) => t.name });
 }
 
-const target = z
-  .object({
-    id: id.optional().describe('The todo id from an earlier result.'),
-    title: z.string().min(1).optional().describe('Part of the todo title, as the caller said it, when there is no id.'),
-  })
-  .refine((args) => args.id !== undefined || args.title !== undefined, 'Give the todo id or its title.');
+const todoByTitle = { noun: 'todo', name: 'title', description: 'Part of the todo title, as the caller said it, when there is no id.' } as const;
 
 /** The todo the caller means, by id or by title, among those they may see. */
-async function findTarget(
-  db: Executor,
-  userId: string,
-  args: { id?: string; title?: string },
-  preferOpen: boolean,
-): Promise<Todo> {
-  if (args.id !== undefined) {
-    const todo = await getTodo(db, userId, args.id);
-    if (!todo) throw new ToolError("I couldn't find that todo.");
-    return todo;
-  }
-  const fragment = args.title ?? '';
-  let rows = await findTodosByTitle(db, userId, fragment);
-  const shorter = withoutFiller(fragment);
-  if (rows.length === 0 && shorter && shorter !== fragment) rows = await findTodosByTitle(db, userId, shorter);
-  return chooseOne(rows, fragment, {
-    noun: 'todo',
-    name: (todo) => todo.title,
-    preferred: preferOpen ? (todo) => !todo.completed : undefined,
-  });
+function findTodo(db: Executor, userId: string, said: { id?: string; title?: string }, preferOpen: boolean): Promise<Todo> {
+  return findTarget(
+    { id: said.id, name: said.title },
+    {
+      noun: 'todo',
+      byId: (todoId) => getTodo(db, userId, todoId),
+      byName: (fragment) => findTodosByTitle(db, userId, fragment),
+      name: (todo) => todo.title,
+      preferred: preferOpen ? (todo) => !todo.completed : undefined,
+    },
+  );
 }
 
 export const createTodoTool = defineTool({
@@ -118,9 +101,9 @@ export const completeTodoTool = defineTool({
   name: 'complete_todo',
   description: 'Mark a todo as done, by its id or by (part of) its title.',
   effect: 'write',
-  parameters: target,
+  parameters: idOrName(todoByTitle),
   async run(args, { db, caller, now }) {
-    const todo = await findTarget(db, caller.id, args, true);
+    const todo = await findTodo(db, caller.id, args, true);
     if (todo.completed) return { todo: todoView(todo), already_completed: true };
     const done = await completeTodo(db, caller.id, todo.id, now);
     if (!done) throw new ToolError(`You can't change "${todo.title}": you only have read access to it.`);
@@ -132,18 +115,17 @@ export const updateTodoTool = defineTool({
   name: 'update_todo',
   description: "Change a todo's title, description, priority or due date. Name it by id or by (part of) its title.",
   effect: 'write',
-  parameters: z
-    .object({
-      id: id.optional(),
-      title: z.string().min(1).optional().describe('Part of the current title, when there is no id.'),
+  parameters: idOrName(
+    { ...todoByTitle, description: 'Part of the current title, when there is no id.' },
+    {
       new_title: z.string().trim().min(1).max(200).optional(),
       description: z.string().max(2000).nullable().optional(),
       priority: priority.optional(),
       due_at: dateTime.nullable().optional().describe('null removes the due date.'),
-    })
-    .refine((args) => args.id !== undefined || args.title !== undefined, 'Give the todo id or its title.'),
+    },
+  ),
   async run(args, { db, caller }) {
-    const todo = await findTarget(db, caller.id, args, true);
+    const todo = await findTodo(db, caller.id, args, true);
     if (
       args.new_title === undefined &&
       args.description === undefined &&
@@ -170,9 +152,9 @@ export const deleteTodoTool = defineTool({
   name: 'delete_todo',
   description: 'Delete a todo for good, by its id or by (part of) its title.',
   effect: 'write',
-  parameters: target,
+  parameters: idOrName(todoByTitle),
   async run(args, { db, caller }) {
-    const todo = await findTarget(db, caller.id, args, false);
+    const todo = await findTodo(db, caller.id, args, false);
     if (!(await deleteTodo(db, caller.id, todo.id))) {
       throw new ToolError(`You can't delete "${todo.title}": only its creator or a team owner or admin can.`);
     }

@@ -1,8 +1,9 @@
 import Router from '@koa/router';
+import { trace, type Span } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { closeCall, findCall, openCall, type CallRow } from '../db/calls.ts';
+import { closeCall, findCall, openCall, updateCallStatus, type CallRow } from '../db/calls.ts';
 import type { Db } from '../db/knex.ts';
 import { findUserById } from '../db/users.ts';
 import {
@@ -16,8 +17,8 @@ import {
   WEBHOOK_OUTCOME,
 } from '../signals/attributes.ts';
 import { calls, errors } from '../signals/metrics.ts';
-import { errorType } from '../signals/spans.ts';
-import { inCallSpan } from './call-trace.ts';
+import { errorType, failSpan } from '../signals/spans.ts';
+import { inCallSpan, type TraceCarrier } from './call-trace.ts';
 import { signIn } from './sign-in.ts';
 import { understand } from './speech.ts';
 import type { Turns, TurnReply } from './turns.ts';
@@ -46,29 +47,27 @@ const NOT_SIGNED_IN = 'Sorry, this call is not signed in. Please call again and 
 export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): Router {
   const router = new Router();
 
-
   router.post(PATHS.incoming, async (ctx) => {
     const params = parseParams(incomingParams, ctx.request.body);
-    ctx.state.callSid = params.CallSid;
-    await respond(ctx, { callSid: params.CallSid }, 'voice_call.incoming', async (_span, carrier) => {
-      await openCall(db, {
-        callSid: params.CallSid,
-        from: params.From,
-        to: params.To,
-        status: params.CallStatus,
-        traceContext: carrier,
-      });
-      ctx.state.outcome = 'greeted';
-      return askForPin('Welcome to Convonet. Please say or enter your PIN, then press pound.');
-    });
+    await respond(ctx, params.CallSid, () =>
+      inWebhookSpan(ctx, 'voice_call.incoming', { callSid: params.CallSid }, async (_span, carrier) => {
+        await openCall(db, {
+          callSid: params.CallSid,
+          from: params.From,
+          to: params.To,
+          status: params.CallStatus,
+          traceContext: carrier,
+        });
+        ctx.state.outcome = 'greeted';
+        return askForPin('Welcome to Convonet. Please say or enter your PIN, then press pound.');
+      }),
+    );
   });
 
   router.post(PATHS.pin, async (ctx) => {
     const params = parseParams(pinParams, ctx.request.body);
-    const call = await knownCall(ctx, params.CallSid);
-    if (!call) return;
-    await respond(ctx, callTrace(call), 'voice_call.pin', async () => {
-      const result = await signIn({ db, logger }, { callSid: call.call_sid, digits: params.Digits, speech: params.SpeechResult });
+    await forKnownCall(ctx, params.CallSid, 'voice_call.pin', async (call) => {
+      const result = await signIn({ db, logger }, call, { digits: params.Digits, speech: params.SpeechResult });
       ctx.state.outcome = `pin_${result.outcome}`;
       switch (result.outcome) {
         case 'accepted':
@@ -79,29 +78,25 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
           );
         case 'locked':
           return hangUp("Sorry, I couldn't verify your PIN. Please call again later. Goodbye.");
-        case 'unknown_call':
-          return hangUp(NOT_SIGNED_IN);
       }
     });
   });
 
   router.post(PATHS.turn, async (ctx) => {
     const params = parseParams(turnParams, ctx.request.body);
-    const call = await knownCall(ctx, params.CallSid);
-    if (!call) return;
     const heard = understand(params.SpeechResult);
-    const attributes = {
-      [SPEECH_CONFIDENCE]: params.Confidence ?? -1,
-      [TRANSCRIPT_LENGTH]: params.SpeechResult?.length ?? 0,
-      ...(config.captureContent && params.SpeechResult ? { [TRANSCRIPT]: params.SpeechResult } : {}),
-    };
-    await respond(ctx, callTrace(call), 'voice_call.process_audio', async (span) => {
+    await forKnownCall(ctx, params.CallSid, 'voice_call.process_audio', async (call, span) => {
       const caller = call.user_id ? await findUserById(db, call.user_id) : null;
       if (!caller) {
         ctx.state.outcome = 'not_signed_in';
         return hangUp(NOT_SIGNED_IN);
       }
-      span.setAttributes({ ...attributes, [CALLER_PSEUDO_ID]: caller.id });
+      span.setAttributes({
+        [CALLER_PSEUDO_ID]: caller.id,
+        [SPEECH_CONFIDENCE]: params.Confidence ?? -1,
+        [TRANSCRIPT_LENGTH]: params.SpeechResult?.length ?? 0,
+        ...(config.captureContent && params.SpeechResult ? { [TRANSCRIPT]: params.SpeechResult } : {}),
+      });
       if (heard.kind === 'empty') {
         ctx.state.outcome = 'reprompted';
         return listen("Sorry, I didn't catch that. What can I do for you?");
@@ -123,9 +118,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
   router.post(PATHS.turnResult, async (ctx) => {
     const params = parseParams(resultParams, ctx.request.body);
     const { turn: turnId } = parseParams(resultQuery, ctx.query);
-    const call = await knownCall(ctx, params.CallSid);
-    if (!call) return;
-    await respond(ctx, callTrace(call), 'voice_call.collect_answer', async () => {
+    await forKnownCall(ctx, params.CallSid, 'voice_call.collect_answer', async (call) => {
       const reply = call.user_id ? await turns.collect(call.call_sid, turnId) : null;
       if (!reply) {
         ctx.state.outcome = 'unknown_turn';
@@ -138,60 +131,70 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
   router.post(PATHS.status, async (ctx) => {
     const params = parseParams(statusParams, ctx.request.body);
     ctx.state.callSid = params.CallSid;
+    ctx.state.outcome = params.CallStatus;
+    ctx.status = 204;
     const call = await findCall(db, params.CallSid);
     if (!call) {
       // A status for a call we never answered: nothing to close, nothing to change.
       ctx.state.outcome = 'unknown_call';
-      ctx.status = 204;
       return;
     }
-    await inCallSpan('voice_call.status', callTrace(call), { [TWILIO_WEBHOOK]: ctx.path }, async (span) => {
-      await closeCall(db, call.call_sid, { status: params.CallStatus, durationSeconds: params.CallDuration });
+    await inWebhookSpan(ctx, 'voice_call.status', callTrace(call), async (span) => {
       span.setAttribute(TWILIO_CALL_STATUS, params.CallStatus);
-      if (!call.ended_at) calls.add(1, { [TWILIO_CALL_STATUS]: params.CallStatus });
+      if (!ENDED.has(params.CallStatus)) return updateCallStatus(db, call.call_sid, params.CallStatus);
+      // Counted once, by whichever delivery of the final status closes the call.
+      const closed = await closeCall(db, call.call_sid, { status: params.CallStatus, durationSeconds: params.CallDuration });
+      if (closed) calls.add(1, { [TWILIO_CALL_STATUS]: params.CallStatus });
     });
-    ctx.state.outcome = params.CallStatus;
-    ctx.status = 204;
   });
 
-  /** Loads the call a webhook names; an unknown CallSid is told goodbye and reaches nothing else. */
-  async function knownCall(ctx: Context, callSid: string): Promise<CallRow | null> {
-    ctx.state.callSid = callSid;
-    const call = await findCall(db, callSid);
-    if (!call) {
-      ctx.state.outcome = 'unknown_call';
-      ctx.type = 'text/xml';
-      ctx.body = hangUp(NOT_SIGNED_IN);
-    }
-    return call;
-  }
-
   /**
-   * Runs a webhook inside the call's trace and answers with its TwiML. A failure (a database
-   * gone, a bug) is recorded on the trace and the caller hears an apology rather than Twilio's
-   * "an application error has occurred".
+   * Answers a webhook with TwiML whatever happens. A failure (a database gone, a bug) is
+   * recorded on the trace and the caller hears an apology rather than Twilio's "an application
+   * error has occurred".
    */
-  async function respond(
-    ctx: Context,
-    call: Parameters<typeof inCallSpan>[1],
-    name: string,
-    handle: Parameters<typeof inCallSpan<string>>[3],
-  ): Promise<void> {
+  async function respond(ctx: Context, callSid: string, produce: () => Promise<string>): Promise<void> {
+    ctx.state.callSid = callSid;
     let twiml: string;
     try {
-      twiml = await inCallSpan(name, call, { [TWILIO_WEBHOOK]: ctx.path }, async (span, carrier) => {
-        const answer = await handle(span, carrier);
-        span.setAttribute(WEBHOOK_OUTCOME, String(ctx.state.outcome ?? 'ok'));
-        return answer;
-      });
+      twiml = await produce();
     } catch (error) {
+      // Already on the call's span when it got that far; on the request's own span when it did not.
+      const span = trace.getActiveSpan();
+      if (span) failSpan(span, error);
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
-      logger.error({ err: error, callSid: call.callSid, webhook: ctx.path }, 'webhook failed');
+      logger.error({ err: error, callSid, webhook: ctx.path }, 'webhook failed');
       ctx.state.outcome = 'apologised';
       twiml = ctx.path === PATHS.incoming || ctx.path === PATHS.pin ? hangUp(APOLOGY) : listen(APOLOGY);
     }
     ctx.type = 'text/xml';
     ctx.body = twiml;
+  }
+
+  /** A webhook of a call we know, in that call's trace; an unknown CallSid is told goodbye and reaches nothing else. */
+  function forKnownCall(ctx: Context, callSid: string, name: string, handle: (call: CallRow, span: Span) => Promise<string>) {
+    return respond(ctx, callSid, async () => {
+      const call = await findCall(db, callSid);
+      if (!call) {
+        ctx.state.outcome = 'unknown_call';
+        return hangUp(NOT_SIGNED_IN);
+      }
+      return inWebhookSpan(ctx, name, callTrace(call), (span) => handle(call, span));
+    });
+  }
+
+  /** The webhook's span in the call's trace, carrying what came of it. */
+  function inWebhookSpan<T>(
+    ctx: Context,
+    name: string,
+    call: { callSid: string; traceContext?: TraceCarrier | null },
+    handle: (span: Span, carrier: TraceCarrier) => Promise<T>,
+  ): Promise<T> {
+    return inCallSpan(name, call, { [TWILIO_WEBHOOK]: ctx.path }, async (span, carrier) => {
+      const answer = await handle(span, carrier);
+      span.setAttribute(WEBHOOK_OUTCOME, String(ctx.state.outcome ?? 'ok'));
+      return answer;
+    });
   }
 
   function speak(ctx: Context, reply: TurnReply): string {
@@ -213,6 +216,9 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
 
   return router;
 }
+
+// Twilio's final call statuses; the others (queued, ringing, in-progress) leave the call open.
+const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 function callTrace(call: CallRow) {
   return { callSid: call.call_sid, traceContext: call.trace_context };

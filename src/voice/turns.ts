@@ -19,6 +19,7 @@ import {
   TURN_ID,
   TURN_OUTCOME,
   TWILIO_CALL_SID,
+  EVENTS,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { agentTimeouts, errors, turnDuration } from '../signals/metrics.ts';
@@ -42,6 +43,8 @@ const HOLDING = ['One moment, I am working on that.', 'Still working on it, than
 
 // A retry of a webhook arrives within Twilio's 15-second timeout, before the caller can speak again.
 const RETRY_WINDOW_MS = 15_000;
+// Speaking a holding phrase and Twilio's redirect round trip, generously.
+const HOLD_ALLOWANCE_MS = 5_000;
 // How often an instance that is not running a turn looks for its answer in the database.
 const POLL_MS = 200;
 
@@ -110,8 +113,9 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
 
   function start(turn: TurnRow, caller: Caller): void {
     const abort = new AbortController();
-    // The work may outlive the webhook: bound it by every redirect the caller will wait through.
-    const budget = config.turnTimeoutMs * (config.maxRedirects + 1) + 1_000;
+    // A backstop only: giveUp() stops the work when the caller is told it failed. Each hold
+    // costs the caller the holding phrase and Twilio's round trip on top of the wait.
+    const budget = (config.turnTimeoutMs + HOLD_ALLOWANCE_MS) * (config.maxRedirects + 1);
     const timer = setTimeout(() => abort.abort(new Error('turn budget exhausted')), budget);
     const done = work(turn, caller, abort.signal).finally(() => {
       clearTimeout(timer);
@@ -144,7 +148,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
         });
         for (const comment of answer.feedback) {
           const feedbackId = await recordFeedback(db, { callSid: turn.call_sid, userId: caller.id, turnId: turn.id, comment });
-          recordEvent(logger, 'info', 'caller feedback', {
+          recordEvent(logger, 'info', EVENTS.callerFeedback, {
             [TWILIO_CALL_SID]: turn.call_sid,
             [TURN_ID]: turn.id,
             [FEEDBACK_ID]: feedbackId,
@@ -191,7 +195,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     if (finished) return replyFor(finished);
     if (redirects === 0) {
       agentTimeouts.add(1);
-      recordEvent(logger, 'warn', 'agent timeout', {
+      recordEvent(logger, 'warn', EVENTS.agentTimeout, {
         [TWILIO_CALL_SID]: turn.call_sid,
         [TURN_ID]: turn.id,
         [AGENT_DEADLINE_MS]: config.turnTimeoutMs,
@@ -243,9 +247,16 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     return { kind: 'answer', say: turn.answer ?? '', action: turn.action === 'transfer' ? 'transfer' : 'listen' };
   }
 
-  /** Resolves when every turn this instance started has finished (for graceful shutdown). */
-  async function drain(): Promise<void> {
-    await Promise.allSettled([...running.values()].map((entry) => entry.done));
+  /**
+   * For graceful shutdown: lets running turns finish for up to `graceMs`, then stops the rest.
+   * A stopped turn is stored as failed, so the redirect, served by another instance, apologises.
+   */
+  async function drain(graceMs: number): Promise<void> {
+    const allDone = () => Promise.allSettled([...running.values()].map((entry) => entry.done));
+    const late = await Promise.race([allDone().then(() => false), delay(graceMs, true, { ref: false })]);
+    if (!late) return;
+    for (const entry of running.values()) entry.abort.abort(new Error('instance shutting down'));
+    await allDone();
   }
 
   return { answer, collect, drain };

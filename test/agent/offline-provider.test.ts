@@ -106,10 +106,10 @@ describe('offline provider', () => {
     });
 
     it('when a tool call is made, then its arguments fit that tool\'s schema', async () => {
-      const { findTool } = await import('../../src/tools/index.ts');
+      const { tools } = await import('../../src/tools/index.ts');
       for (const [utterance] of cases) {
         const { name, args } = await understood(utterance);
-        const parsed = findTool(name)?.parameters.safeParse(args);
+        const parsed = tools.find((tool) => tool.name === name)?.parameters.safeParse(args);
         expect(parsed?.success, `${utterance}: ${JSON.stringify(parsed?.error?.issues)}`).to.equal(true);
       }
     });

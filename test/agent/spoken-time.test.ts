@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { speakDate, speakTime, toZonedIso, understandWhen, zonedTime } from '../../src/agent/spoken-time.ts';
+import { speakDate, speakTime, understandWhen } from '../../src/agent/spoken-time.ts';
+import { toZonedIso, zonedTime } from '../../src/agent/zoned-time.ts';
 
 // Wednesday 2 December 2026, 10:00 in New York.
 const NOW = new Date('2026-12-02T15:00:00Z');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
-import { verifyPin } from '../../src/voice/pin.ts';
+import { verifyPin } from '../../src/db/pin-hash.ts';
 import { findUserByPhone } from '../../src/db/users.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 

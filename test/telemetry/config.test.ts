@@ -81,4 +81,21 @@ describe('telemetry configuration', () => {
     const config = readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' });
     expect(config).to.include({ otlpLogs: false, otlpMetrics: false });
   });
+
+  it('when OTLP headers are set, then each signal gets the general ones under its own, and their values are known secrets', () => {
+    const config = readTelemetryConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT,
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=general%20key, x-team=a',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-api-key=traces-key',
+    });
+    expect(config?.otlpHeaders.traces).to.deep.equal({ 'x-api-key': 'traces-key', 'x-team': 'a' });
+    expect(config?.otlpHeaders.logs).to.deep.equal({ 'x-api-key': 'general key', 'x-team': 'a' });
+    expect(config?.knownSecrets).to.include.members(['general key', 'traces-key']);
+  });
+
+  it('when an OTLP header value holds a malformed %, then start-up is refused naming the variable, not the value', () => {
+    const attempt = () => readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cr%zz' });
+    expect(attempt).to.throw(TelemetryConfigError, /OTEL_EXPORTER_OTLP_HEADERS.*x-api-key/);
+    expect(attempt).to.throw(TelemetryConfigError, /^(?!.*s3cr)/);
+  });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createRedactor, REDACTED, secretsFromEnvironment } from '../../telemetry/redaction.ts';
+import { secretsFromEnvironment } from '../../telemetry/config.ts';
+import { createRedactor, REDACTED } from '../../telemetry/redaction.ts';
 
 describe('telemetry redaction', () => {
   const redactor = createRedactor({ captureContent: false, hashKey: 'test-key', knownSecrets: ['twilio-secret-token-42'] });

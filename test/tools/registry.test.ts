@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { findTool, tools, toolSpecs } from '../../src/tools/index.ts';
+import { tools, toolSpecs } from '../../src/tools/index.ts';
 import { recordFeedbackTool } from '../../src/tools/feedback.ts';
 import { transferToHumanTool } from '../../src/tools/transfer.ts';
 import type { ToolContext } from '../../src/tools/tool.ts';
@@ -28,8 +28,8 @@ describe('tool registry', () => {
       'list_teams', 'list_team_members', 'create_team_todo',
       'transfer_to_human', 'record_feedback',
     ]);
-    expect(findTool('create_todo')?.name).to.equal('create_todo');
-    expect(findTool('rm_rf')).to.equal(undefined);
+    expect(tools.find((t) => t.name === 'create_todo')?.name).to.equal('create_todo');
+    expect(tools.find((t) => t.name === 'rm_rf')).to.equal(undefined);
   });
 
   it('when a date argument is described, then its schema says date-time', () => {

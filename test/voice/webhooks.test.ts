@@ -152,6 +152,25 @@ describe('voice webhooks', () => {
       expect(call).to.include({ user_id: null, pin_attempts: 3 });
     });
 
+    it('when wrong PINs keep coming over many calls, then the account locks and even the right PIN is refused', async () => {
+      const wrongPin = async (callSid: string) => app.post('/voice/pin', { CallSid: callSid, Digits: '0000' });
+      for (let calls = 0; calls < 4; calls++) {
+        const callSid = newCallSid();
+        await ring(callSid);
+        for (let tries = 0; tries < 3 && calls * 3 + tries < 10; tries++) await wrongPin(callSid);
+      }
+      const callSid = newCallSid();
+      await ring(callSid);
+      const { heard } = await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin });
+      expect(heard?.gather?.action).to.equal('/voice/pin');
+      expect((await app.db('calls').where({ call_sid: callSid }).first()).user_id).to.equal(null);
+      // Unlocked again (as after the quarter hour), the right PIN works and clears the count.
+      await app.db('users').where({ id: app.demo.userId }).update({ pin_locked_until: null });
+      const later = await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin });
+      expect(later.heard?.gather?.action).to.equal('/voice/turn');
+      expect(await app.db('users').where({ id: app.demo.userId }).first()).to.include({ pin_failures: 0 });
+    });
+
     it('when the number calling is not a user, then the right-looking PIN is refused like any wrong one', async () => {
       const callSid = newCallSid();
       await ring(callSid, '+15555550777');
@@ -244,11 +263,41 @@ describe('voice webhooks', () => {
       expect(call.ended_at).to.be.instanceOf(Date);
     });
 
+    it('when Twilio reports a call still in progress, then the call stays open', async () => {
+      const callSid = await app.signedInCall();
+      await app.post('/voice/status', { CallSid: callSid, CallStatus: 'in-progress' });
+      const call = await app.db('calls').where({ call_sid: callSid }).first();
+      expect(call).to.include({ status: 'in-progress', ended_at: null, duration_seconds: null });
+    });
+
+    it('when the final status is delivered twice, then the first one stands', async () => {
+      const callSid = await app.signedInCall();
+      await app.post('/voice/status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '42' });
+      await app.post('/voice/status', { CallSid: callSid, CallStatus: 'failed', CallDuration: '99' });
+      const call = await app.db('calls').where({ call_sid: callSid }).first();
+      expect(call).to.include({ status: 'completed', duration_seconds: 42 });
+    });
+
     it('when the status names a call we never saw, then nothing is created', async () => {
       const before = await countRows('calls');
       const response = await app.post('/voice/status', { CallSid: newCallSid(), CallStatus: 'completed' });
       expect(response.status).to.equal(204);
       expect(await countRows('calls')).to.equal(before);
+    });
+  });
+
+  describe('a failing database', () => {
+    it('when the database fails mid-call, then the caller hears an apology in TwiML, not an application error', async () => {
+      const callSid = await app.signedInCall();
+      await app.db.raw('alter table calls rename to calls_away');
+      try {
+        const { status, heard } = await app.post('/voice/turn', turnParams(callSid, 'what are my todos'));
+        expect(status).to.equal(200);
+        expect(heard?.said[0]).to.match(/something went wrong/);
+        expect(heard?.gather?.action).to.equal('/voice/turn');
+      } finally {
+        await app.db.raw('alter table calls_away rename to calls');
+      }
     });
   });
 
