@@ -124,7 +124,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('utterance_hash').notNullable();
     t.text('status').checkIn(['running', 'answered', 'failed']).notNullable().defaultTo('running');
     t.text('answer');
-    t.text('action').checkIn(['listen', 'transfer', 'hangup']);
+    t.text('action').checkIn(['listen', 'transfer']);
     t.text('end_reason');
     t.integer('redirects').notNullable().defaultTo(0);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAgent } from './agent/agent.ts';
-import { createProvider } from './agent/providers.ts';
+import { chooseProvider } from './agent/choose-provider.ts';
 import { createApp, type App } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createDb, migrate, type Db } from './db/knex.ts';
@@ -37,7 +37,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   const db = options.db ?? createDb(config.database);
   await migrate(db);
 
-  const provider = createProvider(config.agent);
+  const provider = chooseProvider(config.agent);
   const agent = createAgent({
     db,
     provider,

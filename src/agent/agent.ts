@@ -53,7 +53,6 @@ export interface AgentAnswer {
 }
 
 export interface Agent {
-  readonly provider: ModelProvider;
   answer(input: AgentInput): Promise<AgentAnswer>;
 }
 
@@ -177,5 +176,5 @@ export function createAgent(options: AgentOptions): Agent {
     return boundHistory(messages, historyMessages);
   }
 
-  return { provider, answer };
+  return { answer };
 }

@@ -93,7 +93,7 @@ function act(understood: Understanding, request: ModelRequest): AssistantMessage
     case 'unknown':
       return say(NOT_UNDERSTOOD);
     case 'call': {
-      // Only tools the agent offers this round: it may withhold some (or all, on its last round).
+      // Only tools the request offers: an agent configured with fewer tools gets no call to a missing one.
       if (!request.tools.some((tool) => tool.name === understood.tool)) {
         return say("Sorry, I can't do that right now.");
       }

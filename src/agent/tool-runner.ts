@@ -176,7 +176,6 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
   }
 }
 
-export type RunTool = ReturnType<typeof createToolRunner>;
 
 function refuse(call: ToolCall, refusal: string, message: string): ToolRun {
   return { call, outcome: 'error', refusal, result: { error: message } };

@@ -1,6 +1,6 @@
 import type { Executor } from './knex.ts';
 
-export type TurnAction = 'listen' | 'transfer' | 'hangup';
+export type TurnAction = 'listen' | 'transfer';
 export type TurnEndReason = 'completed' | 'redirected' | 'timed_out' | 'error';
 
 export interface TurnRow {

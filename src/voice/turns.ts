@@ -128,16 +128,17 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     // The webhook's span: it ends when the webhook answers, which is before this when the turn is slow.
     const webhookSpan = trace.getActiveSpan();
     const started = performance.now();
-    const passedDeadline = () => performance.now() - started > config.turnTimeoutMs;
+    // One deadline, on one clock, for both the agent's end reason and ours.
+    const answerBy = Date.now() + config.turnTimeoutMs;
     try {
       const answer = await agent.answer({
         caller,
         utterance: turn.utterance,
         turnId: turn.id,
-        answerBy: turn.created_at.getTime() + config.turnTimeoutMs,
+        answerBy,
         signal,
       });
-      const endReason = passedDeadline() ? 'redirected' : 'completed';
+      const endReason = Date.now() > answerBy ? 'redirected' : 'completed';
       await onOpenSpan(webhookSpan, turn, async (span) => {
         await finishTurn(db, turn.id, {
           status: 'answered',
