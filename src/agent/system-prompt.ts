@@ -1,28 +1,18 @@
 import type { Caller } from '../tools/tool.ts';
+import { formatterFor } from './zoned-time.ts';
 
-// Building a DateTimeFormat costs far more than using one, and this runs on every model call.
-const clocks = new Map<string, Intl.DateTimeFormat>();
-
-function clockFor(timeZone: string): Intl.DateTimeFormat {
-  let clock = clocks.get(timeZone);
-  if (!clock) {
-    clock = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'long',
-      year: 'numeric',
-      month: 'long',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: '2-digit',
-    });
-    clocks.set(timeZone, clock);
-  }
-  return clock;
-}
+const NOW_SPOKEN: Intl.DateTimeFormatOptions = {
+  weekday: 'long',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+};
 
 /** Instructions for a model whose every word will be spoken on a phone line. */
 export function systemPrompt(caller: Caller, now: Date): string {
-  const today = clockFor(caller.timezone).format(now);
+  const today = formatterFor(caller.timezone, NOW_SPOKEN).format(now);
   return [
     `You are Convonet, a phone assistant for ${caller.name}. You manage their todos, reminders, calendar and teams with the tools you have.`,
     `It is now ${today} in the caller's time zone, ${caller.timezone}. Resolve words like "tomorrow" or "Friday" against that, and pass dates to tools as ISO 8601 with the offset of that time zone.`,

@@ -22,23 +22,27 @@ export type LocalDateTime = LocalDate & LocalTime & { second: number };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const WALL_CLOCK: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+};
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
+const formatters = new WeakMap<Intl.DateTimeFormatOptions, Map<string, Intl.DateTimeFormat>>();
+
+/**
+ * An en-US formatter for `timeZone`, built once per zone and options object: building one costs
+ * far more than using it, and these run on every turn.
+ */
+export function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptions = WALL_CLOCK): Intl.DateTimeFormat {
+  let byZone = formatters.get(options);
+  if (!byZone) formatters.set(options, (byZone = new Map()));
+  let formatter = byZone.get(timeZone);
+  if (!formatter) byZone.set(timeZone, (formatter = new Intl.DateTimeFormat('en-US', { ...options, timeZone })));
   return formatter;
 }
 
