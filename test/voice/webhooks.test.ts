@@ -328,3 +328,54 @@ describe('TwiML reading', () => {
     expect(() => readTwiml('<html/>')).to.throw(/not TwiML/);
   });
 });
+
+describe('the URL Twilio signed', () => {
+  async function post(app: TestApp, signedUrl: string, headers: Record<string, string> = {}) {
+    const params = { CallSid: newCallSid(), From: app.demo.phone, CallStatus: 'ringing' };
+    const response = await fetch(`${app.url}/voice/incoming`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, signedUrl, params),
+        ...headers,
+      },
+      body: new URLSearchParams(params),
+    });
+    return response.status;
+  }
+
+  describe('with PUBLIC_BASE_URL', () => {
+    let app: TestApp;
+    before(async () => {
+      app = await startTestApp({ PUBLIC_BASE_URL: 'https://voice.example.com/' });
+    });
+    after(() => app.close());
+
+    it('when Twilio signed the public URL, then the webhook is accepted, and a signature for the local URL is not', async () => {
+      expect(await post(app, 'https://voice.example.com/voice/incoming')).to.equal(200);
+      expect(await post(app, `${app.url}/voice/incoming`)).to.equal(403);
+    });
+  });
+
+  describe('behind a proxy', () => {
+    const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'tunnel.example.net' };
+
+    it('when TRUST_PROXY is on, then the forwarded host and scheme rebuild the signed URL', async () => {
+      const app = await startTestApp({ TRUST_PROXY: 'true' });
+      try {
+        expect(await post(app, 'https://tunnel.example.net/voice/incoming', forwarded)).to.equal(200);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('when TRUST_PROXY is off, then forwarded headers are ignored', async () => {
+      const app = await startTestApp();
+      try {
+        expect(await post(app, 'https://tunnel.example.net/voice/incoming', forwarded)).to.equal(403);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
