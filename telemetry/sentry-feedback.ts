@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, context, trace, type Attributes, type Context, type TimeI
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SentrySpan } from '@sentry/core';
 import * as Sentry from '@sentry/node';
-import { EVENTS, FEEDBACK_COMMENT, FEEDBACK_ID, TWILIO_CALL_SID } from '../src/signals/attributes.ts';
+import { EVENTS, FEEDBACK_COMMENT, FEEDBACK_ID, INSTRUMENTATION_NAME, TWILIO_CALL_SID } from '../src/signals/attributes.ts';
 import type { Redactor } from './redaction.ts';
 
 /**
@@ -22,11 +22,15 @@ export interface FeedbackOptions {
   redactor: Redactor;
 }
 
-/** For the OpenTelemetry tracer provider: wraps each span's `addEvent` at start. */
+/**
+ * For the OpenTelemetry tracer provider: wraps `addEvent` on the app's own spans at start. Only
+ * the app records feedback, so http, koa, knex and pg spans (most of them) are left alone.
+ */
 export class SentryFeedbackSpanProcessor implements SpanProcessor {
   constructor(private readonly options: FeedbackOptions) {}
 
   onStart(span: Span, _parentContext: Context): void {
+    if (span.instrumentationScope.name !== INSTRUMENTATION_NAME) return;
     const original = span.addEvent.bind(span);
     const options = this.options;
     span.addEvent = function addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput) {

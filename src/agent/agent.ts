@@ -9,15 +9,16 @@ import {
   type ThreadRow,
 } from '../db/threads.ts';
 import {
+  EVENTS,
   GEN_AI_AGENT_NAME,
   GEN_AI_CONVERSATION_ID,
   GEN_AI_OPERATION,
   GEN_AI_OPERATION_NAME,
   GEN_AI_PROVIDER_NAME,
   GEN_AI_REQUEST_MODEL,
+  REPAIRED_TOOL_CALLS,
   THREAD_RESET_REASON,
   TURN_END_REASON,
-  EVENTS,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { threadResets } from '../signals/metrics.ts';
@@ -50,6 +51,14 @@ export interface AgentAnswer {
   threadId: string;
   /** What the caller said about the assistant itself, for the voice layer to file. */
   feedback: string[];
+  /** "redirected" when the answer came after `answerBy`. */
+  endReason: 'completed' | 'redirected';
+}
+
+/** Why a turn failed: stopped by its signal (the caller gave up, the instance stops), or on its own. */
+export function failureReason(error: unknown, signal: AbortSignal): 'timed_out' | 'error' {
+  const aborted = error === signal.reason || (error instanceof Error && /abort/i.test(error.name));
+  return signal.aborted && aborted ? 'timed_out' : 'error';
 }
 
 export interface Agent {
@@ -95,10 +104,11 @@ export function createAgent(options: AgentOptions): Agent {
       async (span) => {
         try {
           const answer = await converse(thread, caller, utterance, turnId, signal);
-          span.setAttribute(TURN_END_REASON, answerBy && Date.now() > answerBy ? 'redirected' : 'completed');
-          return answer;
+          const endReason = answerBy !== undefined && Date.now() > answerBy ? 'redirected' : 'completed';
+          span.setAttribute(TURN_END_REASON, endReason);
+          return { ...answer, endReason };
         } catch (error) {
-          span.setAttribute(TURN_END_REASON, signal.aborted ? 'timed_out' : 'error');
+          span.setAttribute(TURN_END_REASON, failureReason(error, signal));
           throw error;
         }
       },
@@ -111,7 +121,7 @@ export function createAgent(options: AgentOptions): Agent {
     utterance: string,
     turnId: string | undefined,
     signal: AbortSignal,
-  ): Promise<AgentAnswer> {
+  ): Promise<Omit<AgentAnswer, 'endReason'>> {
     const history = await loadHistory(thread.id);
     const userMessage: ChatMessage = { role: 'user', content: utterance };
     await appendMessages(db, thread.id, [userMessage]);
@@ -170,7 +180,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (repairedToolCallIds.length > 0) {
       recordEvent(logger, 'warn', EVENTS.historyRepaired, {
         [GEN_AI_CONVERSATION_ID]: threadId,
-        'convonet.repaired_tool_calls': repairedToolCallIds.length,
+        [REPAIRED_TOOL_CALLS]: repairedToolCallIds.length,
       });
     }
     return boundHistory(messages, historyMessages);

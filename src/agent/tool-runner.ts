@@ -4,13 +4,13 @@ import type { Db } from '../db/knex.ts';
 import { claimToolExecution, finishToolExecution } from '../db/tool-executions.ts';
 import {
   ERROR_TYPE,
+  EVENTS,
   GEN_AI_OPERATION,
   GEN_AI_OPERATION_NAME,
   GEN_AI_TOOL_CALL_ID,
   GEN_AI_TOOL_NAME,
   GEN_AI_TOOL_TYPE,
   TOOL_OUTCOME,
-  EVENTS,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { toolDuration, toolErrors } from '../signals/metrics.ts';

@@ -29,6 +29,9 @@ export const GEN_AI_OPERATION = {
 
 export const ERROR_TYPE = 'error.type';
 
+/** The app's own tracer and meter: telemetry/ tells the app's spans from instrumentations' by it. */
+export const INSTRUMENTATION_NAME = 'convonet';
+
 // Our own names, under a namespace the conventions will not claim.
 export const TWILIO_CALL_SID = 'twilio.call_sid';
 export const TWILIO_CALL_STATUS = 'twilio.call.status';
@@ -47,6 +50,10 @@ export const TOOL_OUTCOME = 'convonet.tool.outcome';
 export const THREAD_RESET_REASON = 'convonet.thread.reset_reason';
 export const AGENT_DEADLINE_MS = 'convonet.agent.deadline_ms';
 export const AGENT_ELAPSED_MS = 'convonet.agent.elapsed_ms';
+export const REPAIRED_TOOL_CALLS = 'convonet.repaired_tool_calls';
+export const PIN_ATTEMPT = 'convonet.pin.attempt';
+/** Whether what was heard was digits at all: "digits" or "not_digits", never the digits. */
+export const PIN_HEARD = 'convonet.pin.heard';
 /** The stored feedback row: where to read what the caller said when content capture is off. */
 export const FEEDBACK_ID = 'convonet.feedback.id';
 /** The caller's feedback in their words: set only when content capture is on, and dropped by telemetry/ otherwise. */

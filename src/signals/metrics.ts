@@ -1,6 +1,7 @@
 import { metrics, ValueType } from '@opentelemetry/api';
+import { INSTRUMENTATION_NAME } from './attributes.ts';
 
-const meter = metrics.getMeter('convonet');
+const meter = metrics.getMeter(INSTRUMENTATION_NAME);
 
 // Bucket boundaries in seconds sized for a voice turn: Twilio gives up at 15 s.
 const SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 6, 8, 10, 12, 15, 20, 30, 60];

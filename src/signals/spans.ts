@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace, type Attributes, type Span, type SpanOptions } from '@opentelemetry/api';
-import { ERROR_TYPE } from './attributes.ts';
+import { ERROR_TYPE, INSTRUMENTATION_NAME } from './attributes.ts';
 
-export const tracer = trace.getTracer('convonet');
+export const tracer = trace.getTracer(INSTRUMENTATION_NAME);
 
 /**
  * Runs `work` inside an active span: an exception is recorded on the span with ERROR status and

@@ -4,7 +4,7 @@ import type { Db } from '../db/knex.ts';
 import { hashPin, verifyPin } from '../db/pin-hash.ts';
 import { clearPinFailures, countAccountPinFailure, isPinLocked } from '../db/pin-lockout.ts';
 import { findUserById, findUserByPhone } from '../db/users.ts';
-import { EVENTS, TWILIO_CALL_SID } from '../signals/attributes.ts';
+import { EVENTS, PIN_ATTEMPT, PIN_HEARD, TWILIO_CALL_SID } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { pinFailures } from '../signals/metrics.ts';
 import { readPin } from './pin.ts';
@@ -51,8 +51,8 @@ export async function signIn(
   pinFailures.add(1);
   recordEvent(logger, 'warn', EVENTS.pinRejected, {
     [TWILIO_CALL_SID]: call.call_sid,
-    'convonet.pin.attempt': attempts,
-    'convonet.pin.heard': pin ? 'digits' : 'not_digits',
+    [PIN_ATTEMPT]: attempts,
+    [PIN_HEARD]: pin ? 'digits' : 'not_digits',
   });
   return attempts >= MAX_PIN_ATTEMPTS ? { outcome: 'locked' } : { outcome: 'rejected', attemptsLeft: MAX_PIN_ATTEMPTS - attempts };
 }

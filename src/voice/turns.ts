@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { Agent } from '../agent/agent.ts';
+import { failureReason, type Agent } from '../agent/agent.ts';
 import type { Config } from '../config.ts';
 import { lockCall } from '../db/calls.ts';
 import { recordFeedback } from '../db/feedback.ts';
@@ -13,13 +13,13 @@ import {
   AGENT_DEADLINE_MS,
   AGENT_ELAPSED_MS,
   ERROR_TYPE,
+  EVENTS,
   FEEDBACK_COMMENT,
   FEEDBACK_ID,
   TURN_END_REASON,
   TURN_ID,
   TURN_OUTCOME,
   TWILIO_CALL_SID,
-  EVENTS,
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { agentTimeouts, errors, turnDuration } from '../signals/metrics.ts';
@@ -128,17 +128,15 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     // The webhook's span: it ends when the webhook answers, which is before this when the turn is slow.
     const webhookSpan = trace.getActiveSpan();
     const started = performance.now();
-    // One deadline, on one clock, for both the agent's end reason and ours.
-    const answerBy = Date.now() + config.turnTimeoutMs;
     try {
       const answer = await agent.answer({
         caller,
         utterance: turn.utterance,
         turnId: turn.id,
-        answerBy,
+        answerBy: Date.now() + config.turnTimeoutMs,
         signal,
       });
-      const endReason = Date.now() > answerBy ? 'redirected' : 'completed';
+      const { endReason } = answer;
       await onOpenSpan(webhookSpan, turn, async (span) => {
         await finishTurn(db, turn.id, {
           status: 'answered',
@@ -158,15 +156,14 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
           });
         }
         if (endReason === 'redirected') await requestCallerThreadReset(db, caller.id, 'timeout');
-        span?.setAttributes({ [TURN_OUTCOME]: endReason, [TURN_END_REASON]: endReason });
+        span?.setAttribute(TURN_END_REASON, endReason);
       });
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: endReason });
     } catch (error) {
-      // Stopped for taking too long, or failed on its own (a model's 500s, a database gone)?
-      const endReason = signal.aborted && isAbort(error, signal) ? 'timed_out' : 'error';
+      const endReason = failureReason(error, signal);
       // The caller will hear an apology: the failure goes on an open span, so it is an error on the trace.
       await onOpenSpan(webhookSpan, turn, async (span) => {
-        if (span) failSpan(span, error, { [TURN_OUTCOME]: endReason, [TURN_END_REASON]: endReason });
+        if (span) failSpan(span, error, { [TURN_END_REASON]: endReason });
       });
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: endReason });
@@ -264,7 +261,3 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
 }
 
 export type Turns = ReturnType<typeof createTurns>;
-
-function isAbort(error: unknown, signal: AbortSignal): boolean {
-  return error === signal.reason || (error instanceof Error && /abort/i.test(error.name));
-}
