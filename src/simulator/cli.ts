@@ -43,12 +43,19 @@ const print = values.json
 
 if (values.url) {
   if (!values.pin) {
-    console.error('--pin is required with --url (run `npm run seed` to get the demo PIN)');
+    console.error('--pin is required with --url: the demo PIN that npm start (or npm run seed) printed');
     process.exit(2);
   }
   // TWILIO_AUTH_TOKEN as the app reads it, or the development token.
   const authToken = values.token ?? loadConfig().twilio.authToken;
-  await playCall({ url: values.url, authToken, from: values.from, pin: values.pin, utterances, onExchange: print });
+  try {
+    await playCall({ url: values.url, authToken, from: values.from, pin: values.pin, utterances, onExchange: print });
+  } catch (error) {
+    // The usual newcomer's case: the app is not (or no longer) running there.
+    if (!(error instanceof TypeError && error.message === 'fetch failed')) throw error;
+    console.error(`Could not reach ${values.url}: is the app running there (npm start)?`);
+    process.exit(1);
+  }
 } else {
   // An app of our own, on a throwaway database, so the call never touches anyone's data.
   // Quiet unless LOG_LEVEL asks otherwise: the transcript is the output.
