@@ -3,7 +3,7 @@ import Knex from 'knex';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
 
 /** The shared PostgreSQL server; CI starts it, a developer may point elsewhere. */
-export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://convonet:convonet-test@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   db: Db;
