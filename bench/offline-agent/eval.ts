@@ -1,0 +1,129 @@
+// Scores the offline agent on the phrasing set: the real agent, the real tools, a real database
+// (embedded PGlite in memory; with DATABASE_URL, a scratch database created on that server and
+// dropped after). Prints per-intent scores for both parts, then the development misses.
+//
+//   npm run eval:offline [-- --failures development|held-out|none] [--grep words]
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import Knex from 'knex';
+import { createAgent } from '../../src/agent/agent.ts';
+import { loadMessages } from '../../src/db/threads.ts';
+import { createOfflineProvider } from '../../src/agent/offline-provider.ts';
+import { createDb, migrate, type Db } from '../../src/db/knex.ts';
+import { createLogger } from '../../src/log.ts';
+import { tools } from '../../src/tools/index.ts';
+import { DEFAULT_NOW, DEFAULT_TIMEZONE, loadPhrasings, PARTS, type Part, type Phrasing } from './phrasings.ts';
+import { judge, toolUses, UNFIT } from './score.ts';
+import { createPeople, resetWorld, type People } from './world.ts';
+
+const { values } = parseArgs({
+  options: {
+    failures: { type: 'string', default: 'development' },
+    grep: { type: 'string' },
+  },
+});
+
+interface Outcome {
+  phrasing: Phrasing;
+  problems: string[];
+  reply: string;
+}
+
+const writeTools = new Set(tools.filter((tool) => tool.effect === 'write').map((tool) => tool.name));
+
+async function openDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
+  const server = process.env.DATABASE_URL;
+  if (!server) {
+    const db = createDb({ pgliteDir: 'memory' });
+    return { db, close: () => db.destroy() };
+  }
+  // Never the database DATABASE_URL names: every phrasing truncates tables.
+  const name = `convonet_eval_${randomBytes(6).toString('hex')}`;
+  const admin = Knex.knex({ client: 'pg', connection: server, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const db = createDb({ url: url.href });
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    },
+  };
+}
+
+async function play(db: Db, people: People, phrasing: Phrasing): Promise<Outcome> {
+  const now = new Date(phrasing.now ?? DEFAULT_NOW);
+  const timezone = phrasing.timezone ?? DEFAULT_TIMEZONE;
+  const caller = await resetWorld(db, people, now, timezone);
+  const agent = createAgent({
+    db,
+    provider: createOfflineProvider(),
+    tools,
+    logger: createLogger('silent'),
+    toolTimeoutMs: 8_000,
+    maxToolRounds: 6,
+    historyMessages: 40,
+    now: () => now,
+  });
+  const signal = new AbortController().signal;
+  for (const line of phrasing.before ?? []) await agent.answer({ caller, utterance: line, signal });
+  const answer = await agent.answer({ caller, utterance: phrasing.say, signal });
+  const thread = await loadMessages(db, answer.threadId, 1_000);
+  const lastUser = thread.findLastIndex((message) => message.role === 'user');
+  const turn = { uses: toolUses(thread.slice(lastUser + 1)), reply: answer.say };
+  return { phrasing, problems: judge(phrasing, turn, timezone, writeTools), reply: answer.say };
+}
+
+function percent(passed: number, total: number): string {
+  return total === 0 ? '' : `${String(passed).padStart(3)}/${String(total).padEnd(3)} ${((100 * passed) / total).toFixed(0).padStart(3)}%`;
+}
+
+function table(title: string, keysOf: (phrasing: Phrasing) => string[], results: Record<Part, Outcome[]>): void {
+  const keys = [...new Set(PARTS.flatMap((part) => results[part].flatMap((outcome) => keysOf(outcome.phrasing))))];
+  const width = Math.max(title.length, ...keys.map((key) => key.length)) + 2;
+  console.log(`${title.padEnd(width)}${'development'.padEnd(16)}held-out`);
+  const row = (key: string, pick: (outcome: Outcome) => boolean): void => {
+    const cells = PARTS.map((part) => {
+      const chosen = results[part].filter(pick);
+      return percent(chosen.filter((outcome) => outcome.problems.length === 0).length, chosen.length).padEnd(16);
+    });
+    console.log(`${key.padEnd(width)}${cells.join('')}`);
+  };
+  for (const key of keys) row(key, (outcome) => keysOf(outcome.phrasing).includes(key));
+  row('all', () => true);
+  console.log();
+}
+
+/** The same count, leaving out how the reply sounds: understanding alone. */
+function understood(results: Record<Part, Outcome[]>): Record<Part, Outcome[]> {
+  const only = (outcome: Outcome): Outcome => ({ ...outcome, problems: outcome.problems.filter((problem) => problem !== UNFIT) });
+  return { development: results.development.map(only), 'held-out': results['held-out'].map(only) };
+}
+
+const started = performance.now();
+const { db, close } = await openDatabase();
+try {
+  await migrate(db);
+  const people = await createPeople(db);
+  const results = {} as Record<Part, Outcome[]>;
+  for (const part of PARTS) {
+    const phrasings = loadPhrasings(part).filter((phrasing) => !values.grep || phrasing.say.includes(values.grep));
+    results[part] = [];
+    for (const phrasing of phrasings) results[part].push(await play(db, people, phrasing));
+  }
+  console.log(`offline agent on the phrasing set (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  table('intent', (phrasing) => [phrasing.intent], results);
+  table('failure category (issue #14)', (phrasing) => phrasing.tags ?? [], results);
+  table('ignoring how replies sound', () => [], understood(results));
+  const shown = PARTS.find((part) => part === values.failures);
+  for (const { phrasing, problems, reply } of shown ? results[shown] : []) {
+    if (problems.length === 0) continue;
+    const before = phrasing.before?.length ? ` (after ${phrasing.before.map((line) => `"${line}"`).join(', ')})` : '';
+    console.log(`✗ ${phrasing.id} "${phrasing.say}"${before}\n    ${problems.join('; ')}\n    heard: ${reply}`);
+  }
+} finally {
+  await close();
+}
