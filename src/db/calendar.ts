@@ -54,14 +54,24 @@ export async function getEvent(db: Executor, userId: string, id: string): Promis
   return row ?? null;
 }
 
-/** The user's events whose title contains `fragment`, case-insensitively, earliest first. */
-export async function findEventsByTitle(db: Executor, userId: string, fragment: string): Promise<CalendarEvent[]> {
-  const rows = await db<CalendarEvent>('calendar_events')
-    .where({ user_id: userId })
-    .andWhere('title', 'ilike', containing(fragment))
-    .orderBy('starts_at')
-    .limit(20);
-  return rows;
+/**
+ * The user's events whose title contains `title` (case-insensitively) and that start at
+ * `startsAt`, when given; earliest first.
+ */
+export async function findEvents(db: Executor, userId: string, said: { title?: string; startsAt?: Date }): Promise<CalendarEvent[]> {
+  const query = db<CalendarEvent>('calendar_events').where({ user_id: userId });
+  if (said.title !== undefined) query.andWhere('title', 'ilike', containing(said.title));
+  if (said.startsAt !== undefined) query.andWhere('starts_at', said.startsAt);
+  return query.orderBy('starts_at').limit(20);
+}
+
+/** Moves the event when it is the user's; null when it is not. */
+export async function moveEvent(db: Executor, userId: string, id: string, to: { startsAt: Date; endsAt: Date }): Promise<CalendarEvent | null> {
+  const [row] = await db<CalendarEvent>('calendar_events')
+    .where({ id, user_id: userId })
+    .update({ starts_at: to.startsAt, ends_at: to.endsAt })
+    .returning('*');
+  return row ?? null;
 }
 
 export async function deleteEvent(db: Executor, userId: string, id: string): Promise<boolean> {

@@ -36,6 +36,7 @@ export interface NewTodo {
 
 export interface TodoFilter {
   completed?: boolean;
+  priority?: Priority;
   dueBefore?: Date;
   dueAfter?: Date;
   /** A team's todos (the user must be in the team); without it, the todos the user created or was given. */
@@ -115,6 +116,7 @@ export async function listTodos(db: Executor, userId: string, filter: TodoFilter
   if (filter.teamId) query.where('t.team_id', filter.teamId).andWhere(visibleTo(userId, 't'));
   else query.where((q) => q.where('t.creator_id', userId).orWhere('t.assignee_id', userId));
   if (filter.completed !== undefined) query.where('t.completed', filter.completed);
+  if (filter.priority) query.where('t.priority', filter.priority);
   if (filter.dueBefore) query.where('t.due_at', '<', filter.dueBefore);
   if (filter.dueAfter) query.where('t.due_at', '>=', filter.dueAfter);
   const rows = await query

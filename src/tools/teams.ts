@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { listMemberships, listTeamMembers, WRITING_ROLES, type TeamMember } from '../db/teams.ts';
-import { createTodo } from '../db/todos.ts';
+import { createTodo, listTodos } from '../db/todos.ts';
 import { dateTime, priority } from './arguments.ts';
 import { defineTool, ToolError } from './tool.ts';
-import { resolveTeam, todoView } from './todos.ts';
+import { resolveTeam, todoFilter, todoFilterOf, todoView } from './todos.ts';
 
 export const listTeamsTool = defineTool({
   name: 'list_teams',
@@ -90,4 +90,16 @@ export const createTeamTodoTool = defineTool({
   },
 });
 
-export const teamTools = [listTeamsTool, listTeamMembersTool, createTeamTodoTool];
+export const listTeamTodosTool = defineTool({
+  name: 'list_team_todos',
+  description: "List the todos of one of the caller's teams. Use completed=false for open ones.",
+  effect: 'read',
+  parameters: todoFilter.extend({ team: z.string().min(1).describe('The team name (e.g. "Design") or id.') }),
+  async run(args, { db, caller }) {
+    const team = await resolveTeam(db, caller.id, args.team);
+    const todos = await listTodos(db, caller.id, { ...todoFilterOf(args), teamId: team.id });
+    return { team: team.name, count: todos.length, todos: todos.map(todoView) };
+  },
+});
+
+export const teamTools = [listTeamsTool, listTeamMembersTool, listTeamTodosTool, createTeamTodoTool];

@@ -10,6 +10,7 @@ import {
   listTodos,
   updateTodo,
   type Todo,
+  type TodoFilter,
 } from '../db/todos.ts';
 import { dateTime, idOrName, priority } from './arguments.ts';
 import { chooseOne, findTarget } from './targets.ts';
@@ -74,26 +75,32 @@ export const createTodoTool = defineTool({
   },
 });
 
+/** Which todos a listing wants: shared by the caller's own list and a team's. */
+export const todoFilter = z.object({
+  completed: z.boolean().optional().describe('false: open todos only; true: finished ones; omit for both.'),
+  priority: priority.optional().describe('Only todos of this priority.'),
+  due_before: dateTime.optional(),
+  due_after: dateTime.optional(),
+});
+
+export function todoFilterOf(args: z.infer<typeof todoFilter>): TodoFilter {
+  return {
+    completed: args.completed,
+    priority: args.priority,
+    dueBefore: args.due_before ? new Date(args.due_before) : undefined,
+    dueAfter: args.due_after ? new Date(args.due_after) : undefined,
+  };
+}
+
 export const listTodosTool = defineTool({
   name: 'list_todos',
   description:
-    "List the caller's todos (created by or assigned to them), or a team's todos. Use completed=false for open ones.",
+    "List the caller's own todos (created by or assigned to them). Use completed=false for open ones; list_team_todos lists a team's.",
   effect: 'read',
-  parameters: z.object({
-    completed: z.boolean().optional().describe('false: open todos only; true: finished ones; omit for both.'),
-    due_before: dateTime.optional(),
-    due_after: dateTime.optional(),
-    team: z.string().min(1).optional().describe("A team's name or id: list that team's todos instead."),
-  }),
+  parameters: todoFilter,
   async run(args, { db, caller }) {
-    const team = args.team ? await resolveTeam(db, caller.id, args.team) : null;
-    const todos = await listTodos(db, caller.id, {
-      completed: args.completed,
-      dueBefore: args.due_before ? new Date(args.due_before) : undefined,
-      dueAfter: args.due_after ? new Date(args.due_after) : undefined,
-      teamId: team?.id,
-    });
-    return { count: todos.length, todos: todos.map(todoView), ...(team ? { team: team.name } : {}) };
+    const todos = await listTodos(db, caller.id, todoFilterOf(args));
+    return { count: todos.length, todos: todos.map(todoView) };
   },
 });
 

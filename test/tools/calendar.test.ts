@@ -5,6 +5,7 @@ import {
   createCalendarEventTool,
   deleteCalendarEventTool,
   listCalendarEventsTool,
+  moveCalendarEventTool,
 } from '../../src/tools/calendar.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { callerAndStranger, call, contextFor, refusal } from './context.ts';
@@ -92,5 +93,46 @@ describe('calendar tools', () => {
     expect(byId.message).to.equal("I couldn't find that event.");
     expect(byTitle.message).to.match(/couldn't find an? event/);
     expect(await getEvent(database.db, stranger.id, theirs.id)).to.not.equal(null);
+  });
+
+  it('when the caller cancels "my 3 o\'clock", then the event starting then is gone and the others stay', async () => {
+    const three = await createEvent(database.db, { userId: caller.id, title: 'call with the accountant', startsAt: new Date('2026-12-02T20:00:00Z'), endsAt: new Date('2026-12-02T20:30:00Z') });
+    const other = await createEvent(database.db, { userId: caller.id, title: 'yoga', startsAt: new Date('2026-12-02T23:00:00Z'), endsAt: new Date('2026-12-03T00:00:00Z') });
+    await createEvent(database.db, { userId: stranger.id, title: 'their call', startsAt: new Date('2026-12-02T20:00:00Z'), endsAt: new Date('2026-12-02T21:00:00Z') });
+
+    const result = await call(deleteCalendarEventTool, { at: '2026-12-02T15:00:00-05:00' }, contextFor(database.db, caller));
+
+    expect((result.deleted as EventView).id).to.equal(three.id);
+    expect(await getEvent(database.db, caller.id, other.id)).to.not.equal(null);
+    const none = await refusal(deleteCalendarEventTool, { at: '2026-12-02T15:00:00-05:00' }, contextFor(database.db, caller));
+    expect(none.message).to.equal("I couldn't find an event starting then.");
+  });
+
+  it('when a title repeats, then the time said picks the one meant', async () => {
+    const first = await createEvent(database.db, { userId: caller.id, title: 'weekly sync', startsAt: new Date('2026-12-07T15:00:00Z'), endsAt: new Date('2026-12-07T15:30:00Z') });
+    const second = await createEvent(database.db, { userId: caller.id, title: 'weekly sync', startsAt: new Date('2026-12-14T15:00:00Z'), endsAt: new Date('2026-12-14T15:30:00Z') });
+
+    const result = await call(deleteCalendarEventTool, { title: 'sync', at: '2026-12-14T10:00:00-05:00' }, contextFor(database.db, caller));
+
+    expect((result.deleted as EventView).id).to.equal(second.id);
+    expect(await getEvent(database.db, caller.id, first.id)).to.not.equal(null);
+  });
+
+  it('when the caller moves an event by name, then it starts at the new time and keeps its length', async () => {
+    const review = await createEvent(database.db, { userId: caller.id, title: 'Design review', startsAt: new Date('2026-12-03T15:00:00Z'), endsAt: new Date('2026-12-03T16:30:00Z') });
+
+    const result = await call(moveCalendarEventTool, { title: 'design review', starts_at: '2026-12-04T14:00:00-05:00' }, contextFor(database.db, caller));
+
+    expect(result.event).to.include({ id: review.id, starts_at: '2026-12-04T19:00:00.000Z', ends_at: '2026-12-04T20:30:00.000Z' });
+    const stored = await getEvent(database.db, caller.id, review.id);
+    expect(stored?.starts_at.toISOString()).to.equal('2026-12-04T19:00:00.000Z');
+  });
+
+  it("when the caller moves another user's event or names no event, then nothing moves", async () => {
+    const theirs = await createEvent(database.db, { userId: stranger.id, title: 'their review', startsAt: new Date('2026-12-03T15:00:00Z'), endsAt: new Date('2026-12-03T16:00:00Z') });
+    const error = await refusal(moveCalendarEventTool, { id: theirs.id, starts_at: '2026-12-04T14:00:00-05:00' }, contextFor(database.db, caller));
+    expect(error.message).to.equal("I couldn't find that event.");
+    expect(moveCalendarEventTool.parameters.safeParse({ starts_at: '2026-12-04T14:00:00-05:00' }).success).to.equal(false);
+    expect((await getEvent(database.db, stranger.id, theirs.id))?.starts_at.toISOString()).to.equal('2026-12-03T15:00:00.000Z');
   });
 });

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { addTeamMember, createTeam, type Team } from '../../src/db/teams.ts';
 import { createTodo, getTodo } from '../../src/db/todos.ts';
 import type { User } from '../../src/db/users.ts';
-import { createTeamTodoTool, listTeamMembersTool, listTeamsTool } from '../../src/tools/teams.ts';
-import { completeTodoTool, deleteTodoTool, listTodosTool } from '../../src/tools/todos.ts';
+import { createTeamTodoTool, listTeamMembersTool, listTeamsTool, listTeamTodosTool } from '../../src/tools/teams.ts';
+import { completeTodoTool, deleteTodoTool } from '../../src/tools/todos.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addUser, call, contextFor, refusal } from './context.ts';
 
@@ -98,9 +98,26 @@ describe('team tools', () => {
     expect(error.message).to.match(/not on a team/);
   });
 
+  it("when a member lists a team's todos, then they hear that team's open todos, not their own, and an outsider is refused", async () => {
+    await createTodo(database.db, { creatorId: caller.id, title: 'my own errand' });
+    await createTodo(database.db, { creatorId: alice.id, teamId: design.id, title: 'pick the palette', priority: 'high' });
+    await createTodo(database.db, { creatorId: bob.id, teamId: engineering.id, title: 'fix the build' });
+    const done = await createTodo(database.db, { creatorId: alice.id, teamId: design.id, title: 'order cards' });
+    await database.db('todos').where({ id: done.id }).update({ completed: true });
+
+    const listed = await call(listTeamTodosTool, { team: 'the design team', completed: false }, contextFor(database.db, caller));
+
+    expect(listed.team).to.equal('Design');
+    expect((listed.todos as { title: string }[]).map((todo) => todo.title)).to.deep.equal(['pick the palette']);
+    const high = await call(listTeamTodosTool, { team: 'Design', priority: 'low' }, contextFor(database.db, caller));
+    expect(high.count).to.equal(0);
+    const error = await refusal(listTeamTodosTool, { team: 'Design' }, contextFor(database.db, outsider));
+    expect(error.message).to.match(/not on a team/);
+  });
+
   it('when a viewer reads a team todo but tries to complete it, then they may read but not change it', async () => {
     const todo = await createTodo(database.db, { creatorId: alice.id, teamId: design.id, title: 'pick the palette' });
-    const listed = await call(listTodosTool, { team: 'Design' }, contextFor(database.db, victor));
+    const listed = await call(listTeamTodosTool, { team: 'Design' }, contextFor(database.db, victor));
     expect(listed.count).to.equal(1);
     const error = await refusal(completeTodoTool, { id: todo.id }, contextFor(database.db, victor));
     expect(error.message).to.match(/read access/);
