@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import Knex from 'knex';
 import { createAgent } from '../../src/agent/agent.ts';
 import { loadMessages } from '../../src/db/threads.ts';
-import { createOfflineProvider } from '../../src/agent/offline-provider.ts';
+import { createOfflineProvider } from '../../src/agent/offline/provider.ts';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
 import { createLogger } from '../../src/log.ts';
 import { tools } from '../../src/tools/index.ts';

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { createOfflineProvider } from './offline-provider.ts';
+import { createOfflineProvider } from './offline/provider.ts';
 import { createOpenAiProvider } from './openai-provider.ts';
 import type { ModelProvider } from './provider.ts';
 

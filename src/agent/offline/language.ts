@@ -1,0 +1,98 @@
+/**
+ * What the offline agent does to words before it reads them: one spelling for each thing a
+ * caller may say, lemmas (through compromise) so that "I called the dentist" meets "call the
+ * dentist", and the caller's own words turned round when we say them back.
+ */
+import nlp from 'compromise';
+
+/** Spoken text in one shape: plain quotes, no end punctuation, "todo" spelled one way, no filler at the start. */
+export function normalize(text: string): string {
+  return text
+    .replace(/[“”]/g, '"')
+    .replace(/[‘’]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.!?]+$/, '')
+    .replace(/^(?:(?:ok(?:ay)?|so|um+|uh+|hey|hi|please|can you|could you|would you|will you|i want you to|i'd like you to|actually|oh|well|and|no wait|wait)[, ]+)+/gi, '')
+    .replace(/\bto-dos?\b/gi, (word) => (word.toLowerCase().endsWith('s') ? 'todos' : 'todo'))
+    .replace(/\bto do (list|item)/gi, 'todo $1')
+    .replace(/\b(a|an|my|the|new|team|this|that|quick|urgent|important)\s+to\s?do(s?)\b/gi, '$1 todo$2')
+    .replace(/["]/g, '')
+    .trim();
+}
+
+// Words that never tell one item from another: what a caller says around a name.
+const STOP = new Set(
+  `a an the my your our his her their its it this that these those one ones thing things stuff some any
+  i me we you he she they is are was were be been being am do does did done have has had having
+  to of for on in at by with about from into off up out as and or but so then than now just already finally
+  actually really please again also still anymore anything something everything all
+  todo todos task tasks item items list lists reminder reminders event events calendar entry
+  mark marked check checked tick ticked cross crossed complete completed finish finished
+  delete deleted remove removed cancel cancelled canceled get rid scrap drop take off
+  move moved push pushed reschedule change changed set make made bump called named titled
+  can could would should will need want like don't not no yes okay ok`.split(/\s+/),
+);
+
+/** The lemmas of the words in `text`, in order: "I bought the flights" → i, buy, the, flight. */
+export function lemmas(text: string): string[] {
+  const doc = nlp(text.toLowerCase());
+  doc.compute('root');
+  const words: string[] = [];
+  for (const sentence of doc.json() as { terms: { normal?: string; root?: string; text: string }[] }[]) {
+    for (const term of sentence.terms) {
+      const word = (term.root ?? term.normal ?? term.text).replace(/'s$/, '').replace(/[^\p{L}\p{N}']/gu, '');
+      if (word) words.push(word);
+    }
+  }
+  return words;
+}
+
+/** The words of `text` that name something: lemmas without the words said around names. */
+export function contentWords(text: string): string[] {
+  return [...new Set(lemmas(text).filter((word) => !STOP.has(word)))];
+}
+
+/** True when the caller's words have a past-tense verb said of themselves: "I called", "I've watered". */
+export function saysDone(text: string): boolean {
+  const doc = nlp(text);
+  return /^i(?:'ve| have)?\b/i.test(text) && doc.match('^i (have|#Adverb)? #PastTense').found;
+}
+
+function sameWord(a: string, b: string): boolean {
+  if (a === b) return true;
+  // "renewal" and "renew", "mockups" and "mockup": a shared stem of five letters or more.
+  const shorter = a.length < b.length ? a : b;
+  const longer = shorter === a ? b : a;
+  return shorter.length >= 4 && longer.startsWith(shorter.slice(0, Math.max(4, shorter.length - 1)));
+}
+
+/**
+ * How well a description fits a name, from 0 to 1: the share of the description's words found
+ * in the name, ties going to the name that has fewer words besides.
+ */
+export function similarity(description: string[], name: string[]): number {
+  if (description.length === 0 || name.length === 0) return 0;
+  const found = description.filter((word) => name.some((other) => sameWord(word, other))).length;
+  const covered = name.filter((word) => description.some((other) => sameWord(word, other))).length;
+  return found / description.length + 0.01 * (covered / name.length);
+}
+
+const TURNED: Record<string, string> = {
+  my: 'your',
+  mine: 'yours',
+  me: 'you',
+  myself: 'yourself',
+  i: 'you',
+  "i'm": "you're",
+  "i've": "you've",
+  "i'll": "you'll",
+  am: 'are',
+  our: 'your',
+  us: 'you',
+};
+
+/** The caller's words as we say them back: "renew my passport" → "renew your passport". */
+export function turnRound(text: string): string {
+  return text.replace(/\b(?:my|mine|me|myself|i|i'm|i've|i'll|our|us)\b/gi, (word) => TURNED[word.toLowerCase()] ?? word);
+}

@@ -1,0 +1,243 @@
+/**
+ * Dates and times as callers say them, resolved in the caller's IANA time zone. chrono-node
+ * reads the words; the wall-clock values it finds are turned into instants by our own zone
+ * arithmetic (zoned-time.ts), so a date past a daylight saving change gets that date's offset.
+ * What chrono does not read is said to it in words it does: "half past two" is "2:30".
+ */
+import * as chrono from 'chrono-node';
+import { addDays, localDate, offsetMinutes, startOfDay, weekday, zonedTime, type LocalDate, type LocalTime } from '../zoned-time.ts';
+
+export interface Clock {
+  now: Date;
+  timezone: string;
+}
+
+/** Hour given to a todo or reminder when only a day was said ("remind me tomorrow"). */
+export const DEFAULT_HOUR = 9;
+
+export interface When {
+  /** The moment meant: a day and time, a day at DEFAULT_HOUR, or now plus "in two hours". */
+  at: Date | null;
+  day: LocalDate | null;
+  hasTime: boolean;
+  /** Whether the day was said (a time alone is the next time the clock shows it). */
+  hasDay: boolean;
+  /** "for an hour", "from noon to 2". */
+  durationMinutes: number | null;
+  /** A second time said after the first: "move my 3 PM to 5". */
+  then: { at: Date; hasDay: boolean } | null;
+  /** "back an hour", "forward 30 minutes", "by half an hour": a shift, in minutes. */
+  shiftMinutes: number | null;
+  /** The days a listing means: a said day, "this week", "next week", "this weekend". */
+  range: { from: Date; to: Date } | null;
+  /** The words left when the date and time words are taken out (a title, a message). */
+  rest: string;
+}
+
+const HOURS: Record<string, number> = {
+  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+};
+const MINUTES: Record<string, number> = {
+  five: 5, ten: 10, fifteen: 15, twenty: 20, 'twenty five': 25, 'twenty-five': 25, thirty: 30, 'forty five': 45, 'forty-five': 45, fifty: 50,
+};
+const HOUR_WORD = `(\\d{1,2}|${Object.keys(HOURS).join('|')})`;
+const MINUTE_WORD = `(${Object.keys(MINUTES).sort((a, b) => b.length - a.length).join('|')})`;
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+const hourOf = (word: string): number => HOURS[word.toLowerCase()] ?? Number(word);
+const previousHour = (hour: number): number => (hour === 1 ? 12 : hour - 1);
+
+/** Clock times as chrono reads them: "half past two" → "2:30", "quarter to five" → "4:45", "at five" → "at 5". */
+function spokenClock(text: string, today: LocalDate): string {
+  return text
+    .replace(/\b(\w+day)'s\b/gi, '$1')
+    .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:15`)
+    .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+to\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${previousHour(hourOf(h))}:45`)
+    .replace(new RegExp(`\\bhalf\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:30`)
+    .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?past\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
+    .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?to\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${previousHour(hourOf(h))}:${String(60 - (MINUTES[m.toLowerCase()] ?? 0)).padStart(2, '0')}`)
+    .replace(new RegExp(`\\b${HOUR_WORD}\\s+${MINUTE_WORD}\\b`, 'gi'), (_, h: string, m: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
+    .replace(new RegExp(`\\b(at|by|to|until|till|from)\\s+${HOUR_WORD}\\b(?!:)`, 'gi'), (_, word: string, h: string) => `${word} ${hourOf(h)}`)
+    .replace(new RegExp(`\\b${HOUR_WORD}\\s+(o'?clock|am|pm|a\\.m\\.|p\\.m\\.)`, 'gi'), (_, h: string, suffix: string) => `${hourOf(h)} ${suffix}`)
+    // "the 15th" (with or without a weekday) is the next 15th to come: named with its month for chrono.
+    .replace(
+      new RegExp(`\\b(?:(?:on\\s+)?(?:${WEEKDAYS.join('|')})\\s+)?(?:on\\s+)?the\\s+(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s+of)`, 'gi'),
+      (_, day: string) => {
+        const month = Number(day) >= today.day ? today.month : (today.month % 12) + 1;
+        return `on ${MONTHS[month - 1]} ${Number(day)}`;
+      },
+    );
+}
+
+interface Taken {
+  text: string;
+}
+
+function take(cursor: Taken, pattern: RegExp): RegExpExecArray | null {
+  const match = pattern.exec(cursor.text);
+  if (match) cursor.text = `${cursor.text.slice(0, match.index)} ${cursor.text.slice(match.index + match[0].length)}`;
+  return match;
+}
+
+function amount(word: string): number {
+  const w = word.toLowerCase();
+  if (w === 'a' || w === 'an' || w === 'one') return 1;
+  return HOURS[w] ?? MINUTES[w] ?? Number(w);
+}
+
+/** "back an hour", "forward by 30 minutes", "by half an hour": a shift of an event, later is positive. */
+function readShift(cursor: Taken): number | null {
+  const half = take(cursor, /\b(back|later|forward|earlier|by)\s+(?:by\s+)?half\s+an?\s+hour\b/i);
+  const said = half ?? take(cursor, /\b(back|later|forward|earlier|by)\s+(?:by\s+)?(an?|one|two|three|\d+|fifteen|twenty|thirty|forty[- ]five)\s+(hours?|minutes?|mins?)\b/i);
+  if (!said) return null;
+  const minutes = half ? 30 : amount(said[2] ?? '') * ((said[3] ?? '').startsWith('h') ? 60 : 1);
+  return /forward|earlier/i.test(said[1] ?? '') ? -minutes : minutes;
+}
+
+function readDuration(cursor: Taken): number | null {
+  if (take(cursor, /\bfor\s+half\s+an?\s+hour\b/i)) return 30;
+  const said = take(cursor, /\bfor\s+(an?|one|two|three|four|\d+)\s+(hours?|minutes?|mins?)(\s+and\s+a\s+half)?\b/i);
+  if (!said) return null;
+  const unit = (said[2] ?? '').startsWith('h') ? 60 : 1;
+  return amount(said[1] ?? '') * unit + (said[3] ? unit / 2 : 0);
+}
+
+/** The whole days a listing means when the caller names a week or a weekend. */
+function readSpan(cursor: Taken, today: LocalDate, timeZone: string): { from: Date; to: Date } | null {
+  const monday = (day: LocalDate): LocalDate => addDays(day, 7 - ((weekday(day) + 6) % 7));
+  const days = (from: LocalDate, to: LocalDate) => ({ from: startOfDay(from, timeZone), to: startOfDay(to, timeZone) });
+  const day = weekday(today);
+  if (take(cursor, /\b(?:this|the)\s+weekend\b|\bweekend\b/i)) {
+    const saturday = day === 0 ? addDays(today, -1) : addDays(today, (6 - day + 7) % 7);
+    return days(day === 0 ? today : saturday, addDays(saturday, 2));
+  }
+  if (take(cursor, /\bnext\s+weekend\b/i)) {
+    const saturday = addDays(today, ((6 - day + 7) % 7) + 7);
+    return days(saturday, addDays(saturday, 2));
+  }
+  if (take(cursor, /\bnext\s+week\b/i)) return days(monday(today), addDays(monday(today), 7));
+  // On a Saturday or Sunday, "this week" is the week ahead: what is left of this one is the weekend.
+  if (take(cursor, /\b(?:this|the)\s+(?:coming\s+)?week\b|\bthe\s+rest\s+of\s+the\s+week\b/i)) {
+    const end = day === 6 || day === 0 ? addDays(monday(today), 7) : monday(today);
+    return days(today, end);
+  }
+  return null;
+}
+
+const PART_OF_DAY: [RegExp, number][] = [
+  [/\b(?:first thing|early)\b/i, 8],
+  [/\bmorning\b/i, 9],
+  [/\b(?:afternoon|after lunch)\b/i, 15],
+  [/\b(?:end of (?:the )?day|close of business)\b/i, 17],
+  [/\bevening\b/i, 18],
+  [/\b(?:tonight|night)\b/i, 20],
+];
+
+function tidy(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s+([,.?!])/g, '$1')
+    .trim()
+    .replace(/^(?:(?:on|at|by|for|due|from|in|this|before|until|till|starting)\s+)+/i, '')
+    .replace(/(?:\s+|^)(?:on|at|by|for|due|from|in|this|starting|until|till|of)$/i, '')
+    .replace(/[\s,;:-]+$/, '')
+    .replace(/^[\s,;:-]+/, '')
+    .trim();
+}
+
+/** Reads the date, time, span and shift out of a phrase, against `clock`. */
+export function readWhen(text: string, clock: Clock): When {
+  const { now, timezone } = clock;
+  const today = localDate(now, timezone);
+  const cursor: Taken = { text: ` ${spokenClock(text, today)} ` };
+  const shiftMinutes = readShift(cursor);
+  let durationMinutes = readDuration(cursor);
+  const span = readSpan(cursor, today, timezone);
+  const reference = { instant: now, timezone: offsetMinutes(now, timezone) };
+  const results = chrono.casual
+    .parse(cursor.text, reference, { forwardDate: true })
+    // "now" is a filler in "it's due on the 10th now", never a time anyone asks for.
+    .filter((result) => !/^(?:now|right now|today now)$/i.test(result.text.trim()));
+
+  let day: LocalDate | null = null;
+  let time: LocalTime | null = null;
+  let hasDay = false;
+  let then: When['then'] = null;
+  const spoken = results.map((result) => result.text).join(' ');
+  for (const result of results) {
+    const start = result.start;
+    const dayCertain = start.isCertain('day') || start.isCertain('weekday') || start.isCertain('month') || /\b(?:today|tonight|this)\b/i.test(result.text);
+    if (dayCertain && !hasDay) {
+      day = { year: start.get('year') ?? today.year, month: start.get('month') ?? today.month, day: start.get('day') ?? today.day };
+      hasDay = true;
+    }
+    if (start.isCertain('hour') && !time) {
+      time = toClock(start.get('hour') ?? 0, start.get('minute') ?? 0, start.isCertain('meridiem'), result.text);
+      if (result.end?.isCertain('hour')) {
+        const end = toClock(result.end.get('hour') ?? 0, result.end.get('minute') ?? 0, result.end.isCertain('meridiem'), result.text);
+        if (!start.isCertain('meridiem') && end.hour >= 12 && time.hour < 12 && time.hour + 12 < end.hour + 1) time = { ...time, hour: time.hour + 12 };
+        const minutes = end.hour * 60 + end.minute - (time.hour * 60 + time.minute);
+        durationMinutes = minutes > 0 ? minutes : minutes + 24 * 60;
+      }
+    }
+    cursor.text = cursor.text.replace(result.text, ' ');
+  }
+  if (!time) {
+    const part = PART_OF_DAY.find(([pattern]) => pattern.test(spoken) || pattern.test(cursor.text));
+    if (part) {
+      time = { hour: part[1], minute: 0 };
+      cursor.text = cursor.text.replace(/\b(?:first thing|early|in the morning|in the afternoon|in the evening|at night|end of (?:the )?day|close of business)\b/gi, ' ');
+      if (!hasDay) {
+        day = today;
+        hasDay = /\b(?:this|tonight|today)\b/i.test(text);
+      }
+    }
+  }
+  // "move my 3 PM to 5": chrono reads one range; the second time is where it goes.
+  const first = results[0];
+  if (first?.end?.isCertain('hour') && /\bmove|push|change|reschedule|shift/i.test(text)) {
+    const end = first.end;
+    const moved = toClock(end.get('hour') ?? 0, end.get('minute') ?? 0, end.isCertain('meridiem'), first.text);
+    then = { at: zonedTime(day ?? today, moved, timezone), hasDay: false };
+    durationMinutes = null;
+  }
+
+  const rest = tidy(cursor.text);
+  const range = span ?? (day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null);
+  const relative = results.find((result) => /\b(?:in|within)\s/i.test(result.text) && result.start.isCertain('minute'));
+  if (relative) {
+    const at = relative.start.date();
+    return { at, day: localDate(at, timezone), hasTime: true, hasDay: true, durationMinutes, then, shiftMinutes, range, rest };
+  }
+  if (day) {
+    const at = zonedTime(day, time ?? { hour: DEFAULT_HOUR, minute: 0 }, timezone);
+    return { at, day, hasTime: time !== null, hasDay, durationMinutes, then, shiftMinutes, range, rest };
+  }
+  if (time) {
+    // A time alone is the next time the clock shows it: today, or tomorrow if it has passed.
+    let at = zonedTime(today, time, timezone);
+    let on = today;
+    if (at.getTime() <= now.getTime()) {
+      on = addDays(today, 1);
+      at = zonedTime(on, time, timezone);
+    }
+    return { at, day: on, hasTime: true, hasDay: false, durationMinutes, then, shiftMinutes, range, rest };
+  }
+  return { at: null, day: null, hasTime: false, hasDay: false, durationMinutes, then, shiftMinutes, range, rest };
+}
+
+/** A clock time said without am or pm: nobody books a 3 AM meeting by phone, so 1 to 7 mean afternoon. */
+function toClock(hour: number, minute: number, meridiemSaid: boolean, said: string): LocalTime {
+  if (meridiemSaid || hour === 0 || hour >= 12) return { hour, minute };
+  if (/\b(?:morning|am|a\.m)\b/i.test(said)) return { hour, minute };
+  if (/\b(?:evening|tonight|night|afternoon)\b/i.test(said) || (hour >= 1 && hour <= 7)) return { hour: hour + 12, minute };
+  return { hour, minute };
+}
+
+/** Midnight to midnight of the day `when` names; today and the six days after when none was said. */
+export function listingRange(when: When, clock: Clock): { from: Date; to: Date } {
+  if (when.range) return when.range;
+  const today = localDate(clock.now, clock.timezone);
+  return { from: startOfDay(today, clock.timezone), to: startOfDay(addDays(today, 7), clock.timezone) };
+}
