@@ -103,7 +103,7 @@ function cleanTitle(text: string): string {
 
 const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?)\b/i;
 const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
-const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing)?|alerts?)\b/i;
+const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;
 const TEAM_NAME = /\b(?:the\s+|my\s+|our\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)(?:'s)?\s+(?:team|group)(?:'s)?\b/i;
 
 /** The team a phrase names: "the design team", "in engineering", "the engineering backlog". */
@@ -113,9 +113,12 @@ function teamIn(text: string): string | null {
     const name = named[1].replace(/^(?:a|the|my|our|your|which|what|this|that|any)\s+/i, '');
     return /^(?:a|the|my|our|your|which|what|this|that|any|on|in|of|for)$/i.test(name) ? '' : name;
   }
-  const after = /\b(?:in|on|for|of)\s+(?:the\s+)?([a-z]+)(?:\s+(?:backlog|list))?\??$/i.exec(text) ?? /\bthe\s+([a-z]+)\s+backlog\b/i.exec(text);
-  return after?.[1] && !/^(?:it|that|me|you|us|them|there|here|now|today|tomorrow|design team)$/i.test(after[1]) ? after[1] : null;
+  const backlog = /\bthe\s+([a-z]+)\s+backlog\b/i.exec(text);
+  return backlog?.[1] ?? null;
 }
+
+// Obligations said as statements: "I need to remember to buy stamps", "I've got to finish the slides".
+const NEED = /^(?:i\s+(?:need|have|must|should|gotta|got|'ve got|have got)\s+to|i've\s+got\s+to|i\s+need\s+to\s+remember\s+to|remember\s+to|don'?t let me forget to|i must not forget to)\s+(.+)$/i;
 
 type Reader = (text: string, clock: Clock, context: Context) => Understanding | null;
 
@@ -182,6 +185,7 @@ const teams: Reader = (text, clock) => {
     const priority = priorityIn(rest);
     const when = readWhen(withoutPriority(rest), clock);
     let title = when.rest
+      .replace(/\b(?:for|to|on|in|from)\s+(?:the\s+|my\s+|our\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?(?:'s)?\s+(?:team|group)(?:'s)?\b/i, ' ')
       .replace(TEAM_NAME, ' ')
       .replace(new RegExp(`\\b(?:for|to|on|in)\\s+(?:the\\s+)?${team}\\b`, 'i'), ' ')
       .replace(/^.*?\b(?:add|create|make|put|new)\s+(?:(?:a|an|new|one|team)\s+)*(?:(?:todo|task)\s+(?:item\s+)?)?/i, '')
@@ -208,7 +212,7 @@ const teams: Reader = (text, clock) => {
     return call('list_team_members', { team: named });
   }
   // A team's todos: "what's on the design team's list", "what does engineering have to do".
-  const subject = /^what(?:'s| is| does| has)\s+(?:the\s+)?([a-z]+)(?:\s+team)?\s+(?:have|got|working|need|finished|done|completed|left)/i.exec(text)?.[1];
+  const subject = /^(?:what(?:'s| is| does| has)|does|has|is)\s+(?:the\s+)?([a-z]+)(?:\s+team)?\s+(?:have|got|working|need|finished|done|completed|left)/i.exec(text)?.[1];
   const teamTodos = team ?? (subject && !/^(?:i|you|we|my|left|due|next|on|there|it)$/i.test(subject) ? subject : null);
   if (teamTodos !== null && (/\b(?:todos?|tasks?|list|backlog|working on|have to do|need to do|left|finished|done|completed|anything|urgent)\b/i.test(text))) {
     if (!teamTodos || /^(?:my|our)$/i.test(teamTodos)) return ask(QUESTIONS.team);
@@ -234,10 +238,18 @@ const reminders: Reader = (text, clock, context) => {
     const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
     return reminderTarget(clock, words, (row) => call('delete_reminder', { id: row.id }));
   }
+  const asking = /^(?:what|which|did|do|have|any|am|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);
+  if (asking && REMINDER_WORDS.test(text)) {
+    const when = readWhen(text, clock);
+    if (!when.range) return call('list_reminders', {});
+    const from = when.range.from.getTime() < clock.now.getTime() ? clock.now : when.range.from;
+    return call('list_reminders', { from: iso(from, clock), to: iso(when.range.to, clock) });
+  }
   const create = /\bremind me\b\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
   if (create) {
-    const before = text.slice(0, create.index);
-    const when = readWhen(`${before.replace(/^(?:in .+?)?$/i, '$&')} ${create[1] ?? ''}`.replace(/^\s*(?:can|please)\b/i, ''), clock);
+    const said = readWhen(create[1] ?? '', clock);
+    // "in half an hour remind me to move the car": the time may come first.
+    const when = said.at ? said : { ...readWhen(text.slice(0, create.index), clock), rest: said.rest };
     let message = cleanTitle(when.rest.replace(/^(?:i\s+need\s+a|remind me|set a|can)\b/i, '').replace(/^(?:to|that|for|of)\s+/i, ''));
     message = message.replace(/^(?:to|that|for|of)\s+/i, '');
     if (/^about (?:it|that|this)$/i.test(message) || pronounOnly(message)) {
@@ -277,6 +289,7 @@ const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|
 const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
 
 const calendar: Reader = (text, clock, context) => {
+  if (saysDone(text) && !CANCEL.test(text)) return null;
   const when = readWhen(text, clock);
   const event = (words: string, act: Find['act'], question: string, nouns: Noun[] = ['event']): Understanding => {
     const ordinal = ordinalIn(words);
@@ -324,11 +337,12 @@ const calendar: Reader = (text, clock, context) => {
 
   const create =
     /\b(?:schedule|book|set up|arrange|block out|block off|pencil in)\b\s*(.*)$/i.exec(text) ??
-    /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:meeting|appointment)\b.*)$/i.exec(text) ??
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i.exec(text) ??
+    /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i.exec(text) ??
     /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i.exec(text) ??
     /^(?:i have|i've got|i'm meeting|i am meeting|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i.exec(text);
-  if (create && !/\b(?:todo|task)\b/i.test(text)) {
+  const question = /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text);
+  if (create && !question && !/\b(?:todo|task)\b/i.test(text)) {
     const body = (create[1] ?? '').replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ').replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ').replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
     const at = readWhen(body, clock);
     let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/\b(?:two|three|an?|one|\d+)\s+hours?\s+for\s+/i, '').replace(/^(?:out|off)\s+/i, ''));
@@ -345,20 +359,20 @@ const calendar: Reader = (text, clock, context) => {
     });
   }
 
-  if (TODO_WORDS.test(text) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
+  if ((TODO_WORDS.test(text) || /\b(?:due|overdue)\b/i.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
   const asksWhen = /^when(?:'s| is| are| do i have)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
   if (asksWhen && !REMINDER_WORDS.test(text)) {
     const today = listingRange({ ...when, range: null }, clock).from;
     return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));
   }
   if (
-    /\b(?:calendar|schedule|agenda|diary|meetings|events|appointments|free|busy|available|booked)\b/i.test(text) ||
+    /\b(?:calendar|schedule|agenda|diary|meetings|events|appointments|free|busy|available)\b/i.test(text) ||
     /^(?:what|anything|any)\b.*\b(?:meeting|event|appointment)\b/i.test(text) ||
     /\bwhat(?:'s| is| do i have| have i got| am i doing| does my)\s*(?:on|happening|planned|going on|up|next|for)?\b.*\b(?:today|tonight|tomorrow|week|weekend|day|morning|afternoon|evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d+(?:st|nd|rd|th))\b/i.test(text) ||
     /\b(?:where do i need to be|how does my (?:day|week|morning|afternoon) look|how's my (?:day|week)|am i doing anything|do i have anything (?:on|this|today|tomorrow|tonight))\b/i.test(text) ||
     /^what(?:'s| is) on(?: (?:today|tomorrow|tonight))?$/i.test(text)
   ) {
-    const range = listingRange(when, clock);
+    const range = listingRange(/\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when, clock);
     return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
   }
   void context;
@@ -411,7 +425,8 @@ const todos: Reader = (text, clock, context) => {
   if (rename) return todoTarget(rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
 
   const priority = priorityIn(text);
-  if (/\b(?:priority|urgent|important|critical)\b/i.test(text) && /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i.test(text) && !/\b(?:add|create|new)\b/i.test(text)) {
+  const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text);
+  if (/\b(?:priority|urgent|important|critical)\b/i.test(text) && /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i.test(text) && !/\b(?:add|create|new)\b/i.test(text) && !adding) {
     const bump = /\b(?:bump|raise|up)\b/i.test(text) && !priority ? 1 : /\blower\b/i.test(text) && !priority ? -1 : 0;
     const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|that|move)\b/gi, ' ');
     if (!priority && !bump) return todoTarget(words, () => ask(QUESTIONS.todoPriority), QUESTIONS.todoTarget).kind === 'ask' ? ask(QUESTIONS.todoTarget) : ask(QUESTIONS.todoPriority);
@@ -433,12 +448,12 @@ const todos: Reader = (text, clock, context) => {
   const done =
     /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i.exec(text) ??
     /^(?:i'm |i am )?done with\b(.*)$/i.exec(text) ??
-    /^i\s+(?:have\s+|'ve\s+|just\s+|already\s+)*(?:finished|completed|did|done)\b(.*)$/i.exec(text) ??
+    /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i.exec(text) ??
     /^(.+?)\s+(?:is|are|was)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i.exec(text) ??
     /^(?:finished|completed|done)\b(.*)$/i.exec(text) ??
     /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i.exec(text);
   const doneAlso = /\b(?:mark (?:it|that|this)(?: as)? (?:done|complete))\b/i.exec(text);
-  if (done || doneAlso || saysDone(text)) {
+  if ((done || doneAlso || saysDone(text)) && !NEED.test(text)) {
     let words = doneAlso ? 'it' : done ? (done[1] ?? '') : text.replace(/^i\s+(?:have\s+|'ve\s+)?(?:just\s+|finally\s+|already\s+)*/i, '');
     words = words.replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ').replace(/\b(?:todo|task)\b/gi, ' ');
     if (/^\s*(?:reviewing|doing)\b/i.test(words)) words = words.replace(/^\s*(\w+)ing\b/i, '$1');
@@ -453,8 +468,8 @@ const todos: Reader = (text, clock, context) => {
 
   // Adding: "add a todo to ...", "put X on my list", "I need to remember to X", "note down X".
   const create =
-    /^(?:.*?\b)?(?:add|create|make|put|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:a|an|new|quick|one|another)\s+)*(?:(?:\w+[- ])?priority\s+)?(?:(?:urgent|important|critical)\s+)?(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$/i.exec(text);
-  const need = /^(?:i\s+(?:need|have|must|should|gotta|got|'ve got|have got)\s+to|i\s+need\s+to\s+remember\s+to|remember\s+to|don'?t let me forget to|i must not forget to)\s+(.+)$/i.exec(text);
+    /\b(?:add|create|make|put|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:a|an|new|quick|one|another)\s+)*(?:(?:\w+[- ])?priority\s+)?(?:(?:urgent|important|critical)\s+)?(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$/i.exec(text);
+  const need = NEED.exec(text);
   if (create || need) {
     const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
     let body = addsThat ? addsThat[1] ?? '' : need ? need[1] ?? '' : create?.[1] ?? '';

@@ -18,6 +18,7 @@ export function normalize(text: string): string {
     .replace(/\bto do (list|item)/gi, 'todo $1')
     .replace(/\b(a|an|my|the|new|team|this|that|quick|urgent|important)\s+to\s?do(s?)\b/gi, '$1 todo$2')
     .replace(/["]/g, '')
+    .replace(/\b([ap])\.m\.?(?=\s|,|$)/gi, (_, letter: string) => `${letter.toLowerCase()}m`)
     .trim();
 }
 

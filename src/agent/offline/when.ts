@@ -58,7 +58,7 @@ function spokenClock(text: string, today: LocalDate): string {
     .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?past\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
     .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?to\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${previousHour(hourOf(h))}:${String(60 - (MINUTES[m.toLowerCase()] ?? 0)).padStart(2, '0')}`)
     .replace(new RegExp(`\\b${HOUR_WORD}\\s+${MINUTE_WORD}\\b`, 'gi'), (_, h: string, m: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
-    .replace(new RegExp(`\\b(at|by|to|until|till|from)\\s+${HOUR_WORD}\\b(?!:)`, 'gi'), (_, word: string, h: string) => `${word} ${hourOf(h)}`)
+    .replace(new RegExp(`\\b(at|by|to|until|till|from)\\s+${HOUR_WORD}\\b(?![:\\d]|\\s*(?:am|pm|a\\.m|p\\.m|o'?clock|minutes?|mins?|hours?|st|nd|rd|th|of)\\b)`, 'gi'), (_, word: string, h: string) => `${word} ${hourOf(h)}:00`)
     .replace(new RegExp(`\\b${HOUR_WORD}\\s+(o'?clock|am|pm|a\\.m\\.|p\\.m\\.)`, 'gi'), (_, h: string, suffix: string) => `${hourOf(h)} ${suffix}`)
     // "the 15th" (with or without a weekday) is the next 15th to come: named with its month for chrono.
     .replace(
@@ -140,7 +140,7 @@ function tidy(text: string): string {
     .replace(/\s+([,.?!])/g, '$1')
     .trim()
     .replace(/^(?:(?:on|at|by|for|due|from|in|this|before|until|till|starting)\s+)+/i, '')
-    .replace(/(?:\s+|^)(?:on|at|by|for|due|from|in|this|starting|until|till|of)$/i, '')
+    .replace(/(?:\s+|^)(?:on|at|by|for|due|from|this|starting|until|till|of)(?:\s+the)?$/i, '')
     .replace(/[\s,;:-]+$/, '')
     .replace(/^[\s,;:-]+/, '')
     .trim();
@@ -155,10 +155,13 @@ export function readWhen(text: string, clock: Clock): When {
   let durationMinutes = readDuration(cursor);
   const span = readSpan(cursor, today, timezone);
   const reference = { instant: now, timezone: offsetMinutes(now, timezone) };
-  const results = chrono.casual
+  const parsed = chrono.casual
     .parse(cursor.text, reference, { forwardDate: true })
     // "now" is a filler in "it's due on the 10th now", never a time anyone asks for.
     .filter((result) => !/^(?:now|right now|today now)$/i.test(result.text.trim()));
+  // "parents evening on Tuesday at 7": with a clock time said, a lone part of the day is a word of the title.
+  const clockSaid = parsed.some((result) => result.start.isCertain('hour'));
+  const results = parsed.filter((result) => !(clockSaid && /^(?:morning|afternoon|evening|night)$/i.test(result.text.trim())));
 
   let day: LocalDate | null = null;
   let time: LocalTime | null = null;
