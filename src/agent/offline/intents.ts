@@ -110,8 +110,8 @@ const TEAM_NAME = /\b(?:the\s+|my\s+|our\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)(?:
 function teamIn(text: string): string | null {
   const named = TEAM_NAME.exec(text);
   if (named?.[1]) {
-    const name = named[1].replace(/^(?:a|the|my|our|your|which|what|this|that|any)\s+/i, '');
-    return /^(?:a|the|my|our|your|which|what|this|that|any|on|in|of|for)$/i.test(name) ? '' : name;
+    const name = named[1].replace(/^(?:(?:a|the|my|our|your|which|what|this|that|any|on|in|of|for|to)\s+)+/i, '');
+    return /^(?:a|the|my|our|your|which|what|this|that|any|on|in|of|for|to)$/i.test(name) ? '' : name;
   }
   const backlog = /\bthe\s+([a-z]+)\s+backlog\b/i.exec(text);
   return backlog?.[1] ?? null;
@@ -185,7 +185,7 @@ const teams: Reader = (text, clock) => {
     const priority = priorityIn(rest);
     const when = readWhen(withoutPriority(rest), clock);
     let title = when.rest
-      .replace(/\b(?:for|to|on|in|from)\s+(?:the\s+|my\s+|our\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?(?:'s)?\s+(?:team|group)(?:'s)?\b/i, ' ')
+      .replace(/\b(?:for|to|on|in|from)\s+(?:the\s+|my\s+|our\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?(?:'s)?\s+(?:team|group)(?:'s)?(?:\s+(?:todo\s+)?(?:list|todos|tasks|backlog))?\b/i, ' ')
       .replace(TEAM_NAME, ' ')
       .replace(new RegExp(`\\b(?:for|to|on|in)\\s+(?:the\\s+)?${team}\\b`, 'i'), ' ')
       .replace(/^.*?\b(?:add|create|make|put|new)\s+(?:(?:a|an|new|one|team)\s+)*(?:(?:todo|task)\s+(?:item\s+)?)?/i, '')
