@@ -78,7 +78,7 @@ async function play(db: Db, people: People, phrasing: Phrasing): Promise<Outcome
 }
 
 function percent(passed: number, total: number): string {
-  return total === 0 ? '' : `${String(passed).padStart(3)}/${String(total).padEnd(3)} ${((100 * passed) / total).toFixed(0).padStart(3)}%`;
+  return total === 0 ? '' : `${String(passed).padStart(3)}/${String(total).padEnd(3)} ${((100 * passed) / total).toFixed(1).padStart(5)}%`;
 }
 
 function table(title: string, keysOf: (phrasing: Phrasing) => string[], results: Record<Part, Outcome[]>): void {

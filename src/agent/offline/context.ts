@@ -4,6 +4,7 @@
  * how much of it, the last thing they talked about ("mark it done"), and what we last asked.
  */
 import type { ChatMessage } from '../messages.ts';
+import { turnRound } from './language.ts';
 
 export type Json = Record<string, unknown>;
 export type Noun = 'todo' | 'event' | 'reminder' | 'member' | 'team';
@@ -71,6 +72,12 @@ export function unsaid(reply: string): number {
   return said ? Number(said[1]) : 0;
 }
 
+/** Whether a reply read out the last item of a list: the caller has heard it all. */
+function saidLast(listing: Listing, reply: string): boolean {
+  const lastItem = listing.items.at(-1);
+  return lastItem !== undefined && reply.toLowerCase().includes(turnRound(nameOf(lastItem)).toLowerCase());
+}
+
 /** Reads the context from the messages before the caller's current words. */
 export function readContext(history: ChatMessage[]): Context {
   const context: Context = { listing: null, item: null, lastReply: null, lastRequest: null, requests: [], replies: [] };
@@ -100,7 +107,7 @@ export function readContext(history: ChatMessage[]): Context {
         } else if (context.listing && unsaid(message.content) > 0) {
           // "more": the next page of the same list was spoken.
           context.listing = { ...context.listing, heard: context.listing.items.length - unsaid(message.content) };
-        } else if (context.listing && /^that's all\b/i.test(message.content)) {
+        } else if (context.listing && (/^that's all\b/i.test(message.content) || saidLast(context.listing, message.content))) {
           context.listing = { ...context.listing, heard: context.listing.items.length };
         }
         pending = [];

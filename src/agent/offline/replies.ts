@@ -54,7 +54,7 @@ function remindPhrase(message: string): string {
 function roleOf(member: Json): string {
   const name = member.is_you === true ? 'you' : (str(member.name) ?? 'someone');
   if (member.role === 'member' || !member.role) return name;
-  return member.role === 'owner' ? `${name}, the owner` : `${name}, ${member.role === 'admin' ? 'an admin' : 'a viewer'}`;
+  return `${name} as ${member.role === 'owner' ? 'the owner' : member.role === 'admin' ? 'an admin' : 'a viewer'}`;
 }
 
 /** Each item of a listing as one spoken phrase. */

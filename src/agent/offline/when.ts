@@ -52,6 +52,8 @@ const previousHour = (hour: number): number => (hour === 1 ? 12 : hour - 1);
 function spokenClock(text: string, today: LocalDate): string {
   return text
     .replace(/\b(\w+day)'s\b/gi, '$1')
+    .replace(/\b(?:noon|midday)\b/gi, '12:00 pm')
+    .replace(/\bmidnight\b/gi, '12:00 am')
     .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:15`)
     .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+to\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${previousHour(hourOf(h))}:45`)
     .replace(new RegExp(`\\bhalf\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:30`)
@@ -140,7 +142,7 @@ function tidy(text: string): string {
     .replace(/\s+([,.?!])/g, '$1')
     .trim()
     .replace(/^(?:(?:on|at|by|for|due|from|in|this|before|until|till|starting)\s+)+/i, '')
-    .replace(/(?:\s+|^)(?:on|at|by|for|due|from|this|starting|until|till|of)(?:\s+the)?$/i, '')
+    .replace(/(?:(?:\s+|^)(?:on|at|by|for|due|from|this|starting|until|till|of|the))+$/i, '')
     .replace(/[\s,;:-]+$/, '')
     .replace(/^[\s,;:-]+/, '')
     .trim();

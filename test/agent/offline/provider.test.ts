@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { ChatMessage } from '../../src/agent/messages.ts';
-import { createOfflineProvider } from '../../src/agent/offline-provider.ts';
-import type { ModelReply, ToolSpec } from '../../src/agent/provider.ts';
-import { toolSpecs } from '../../src/tools/index.ts';
+import type { ChatMessage } from '../../../src/agent/messages.ts';
+import { createOfflineProvider } from '../../../src/agent/offline/provider.ts';
+import type { ModelReply, ToolSpec } from '../../../src/agent/provider.ts';
+import { toolSpecs } from '../../../src/tools/index.ts';
 
 // Wednesday 2 December 2026, 10:00 in New York (UTC-5).
 const NOW = new Date('2026-12-02T15:00:00Z');
@@ -67,26 +67,18 @@ describe('offline provider', () => {
       ['what are my todos', 'list_todos', { completed: false }],
       ['what are my completed todos', 'list_todos', { completed: true }],
       ['what todos are due tomorrow', 'list_todos', { completed: false, due_after: '2026-12-03T00:00:00-05:00', due_before: '2026-12-04T00:00:00-05:00' }],
-      ["what's on the engineering team todo list", 'list_todos', { completed: false, team: 'engineering' }],
-      ['mark buy milk as done', 'complete_todo', { title: 'buy milk' }],
-      ['I finished buy milk', 'complete_todo', { title: 'buy milk' }],
-      ['change the priority of buy milk to high', 'update_todo', { title: 'buy milk', priority: 'high' }],
-      ['move buy milk to Friday at 5 pm', 'update_todo', { title: 'buy milk', due_at: '2026-12-04T17:00:00-05:00' }],
-      ['delete the todo buy milk', 'delete_todo', { title: 'buy milk' }],
       ['remind me to call mom tomorrow at 3 pm', 'create_reminder', { message: 'call mom', remind_at: '2026-12-03T15:00:00-05:00' }],
       ['remind me to stretch in two hours', 'create_reminder', { message: 'stretch', remind_at: '2026-12-02T12:00:00-05:00' }],
       ['remind me at noon to eat lunch', 'create_reminder', { message: 'eat lunch', remind_at: '2026-12-02T12:00:00-05:00' }],
       // After the switch to daylight saving time: the offset follows the date, not today.
       ['remind me to file taxes on March 20th at 9 am', 'create_reminder', { message: 'file taxes', remind_at: '2027-03-20T09:00:00-04:00' }],
       ['what are my reminders', 'list_reminders', {}],
-      ['delete the reminder to call mom', 'delete_reminder', { message: 'call mom' }],
       ["what's on my calendar on Friday", 'list_calendar_events', { from: '2026-12-04T00:00:00-05:00', to: '2026-12-05T00:00:00-05:00' }],
       ["what's on my calendar today", 'list_calendar_events', { from: '2026-12-02T00:00:00-05:00', to: '2026-12-03T00:00:00-05:00' }],
       ["what's on my calendar", 'list_calendar_events', { from: '2026-12-02T00:00:00-05:00', to: '2026-12-09T00:00:00-05:00' }],
       ['schedule a meeting with Bob on Monday at 10 am for an hour', 'create_calendar_event', { title: 'meeting with Bob', starts_at: '2026-12-07T10:00:00-05:00', ends_at: '2026-12-07T11:00:00-05:00' }],
       ['add an event called design review next Friday at 10:30', 'create_calendar_event', { title: 'design review', starts_at: '2026-12-11T10:30:00-05:00' }],
       ['book lunch with Alice on the 3rd of January from noon to 1:30 pm', 'create_calendar_event', { title: 'lunch with Alice', starts_at: '2027-01-03T12:00:00-05:00', ends_at: '2027-01-03T13:30:00-05:00' }],
-      ['cancel my meeting with Bob', 'delete_calendar_event', { title: 'meeting with Bob' }],
       ['what teams am I on', 'list_teams', {}],
       ['who is on the design team', 'list_team_members', { team: 'design' }],
       ['add a todo for the design team to review the mockups assigned to Alice', 'create_team_todo', { team: 'design', title: 'review the mockups', assignee: 'Alice' }],
@@ -100,13 +92,8 @@ describe('offline provider', () => {
       });
     }
 
-    it('when every tool is offered, then each one is reachable by some plain phrasing', async () => {
-      const reached = new Set(cases.map(([, name]) => name));
-      expect([...reached].sort()).to.deep.equal(toolSpecs().map((spec) => spec.name).sort());
-    });
-
     it('when a tool call is made, then its arguments fit that tool\'s schema', async () => {
-      const { tools } = await import('../../src/tools/index.ts');
+      const { tools } = await import('../../../src/tools/index.ts');
       for (const [utterance] of cases) {
         const { name, args } = await understood(utterance);
         const parsed = tools.find((tool) => tool.name === name)?.parameters.safeParse(args);
@@ -149,7 +136,8 @@ describe('offline provider', () => {
     it('when the priority is missing, then it asks for it and completes the update', async () => {
       const { replies } = await converse('change the priority of buy milk', 'high');
       expect(replies[0]?.message.content).to.equal('What priority should it have: low, medium, high or urgent?');
-      expect(JSON.parse(replies[1]?.message.toolCalls?.[0]?.arguments ?? '')).to.deep.equal({ title: 'buy milk', priority: 'high' });
+      // The answer completes the request, which first looks the todo up among the caller's own.
+      expect(replies[1]?.message.toolCalls?.map((c) => c.name)).to.deep.equal(['list_todos']);
     });
 
     it('when the caller answers a question with a new request, then the new request wins', async () => {
@@ -165,12 +153,11 @@ describe('offline provider', () => {
   });
 
   describe('not understanding', () => {
-    it('when the request makes no sense to it, then it says so and names things it can do', async () => {
+    it('when the request makes no sense to it, then it says so briefly and names what it can do', async () => {
       const reply = await complete([{ role: 'user', content: 'sing me a song about whales' }]);
       expect(reply.finishReason).to.equal('stop');
       expect(reply.message.toolCalls).to.equal(undefined);
-      expect(reply.message.content).to.match(/^Sorry, I didn't understand that\./);
-      expect(reply.message.content).to.include('add a todo to buy milk');
+      expect(reply.message.content).to.equal("Sorry, I didn't get that. You can ask about your todos, calendar, reminders or teams.");
     });
 
     it('when the tool it would call is not offered, then it says it cannot do that now', async () => {
@@ -192,7 +179,7 @@ describe('offline provider', () => {
         count: 2,
         todos: [todo('buy milk'), todo('call the dentist', '2026-12-03T20:00:00.000Z')],
       });
-      expect(said).to.equal('You have 2 open todos: buy milk, and call the dentist, due tomorrow at 3 PM.');
+      expect(said).to.equal('You have 2 open todos: buy milk and call the dentist, due tomorrow at 3 PM.');
     });
 
     it('when there are no todos, then it says so', async () => {
@@ -219,7 +206,7 @@ describe('offline provider', () => {
           { id: 'e2', title: 'Lunch with Alice', starts_at: '2026-12-03T17:30:00.000Z', ends_at: '2026-12-03T18:30:00.000Z' },
         ],
       });
-      expect(said).to.equal('You have 2 events tomorrow: Design review at 10 AM, and Lunch with Alice at 12:30 PM.');
+      expect(said).to.equal('You have 2 events tomorrow: Design review at 10 AM and Lunch with Alice at 12:30 PM.');
     });
 
     it('when a meeting was scheduled, then it confirms the day and the hours', async () => {
@@ -236,7 +223,7 @@ describe('offline provider', () => {
       expect(said).to.equal("Okay, I'll remind you to call mom tomorrow at 3 PM.");
     });
 
-    it('when team members are listed, then the caller is "you" and roles other than member are named', async () => {
+    it('when team members are listed, then the caller is "you" and roles other than member are said in words, without brackets', async () => {
       const said = await spokenAfter('who is on the design team', {
         team: { id: 't1', name: 'Design' },
         count: 3,
@@ -246,17 +233,14 @@ describe('offline provider', () => {
           { id: 'u3', name: 'Victor Viewer', role: 'viewer', is_you: false },
         ],
       });
-      expect(said).to.equal('The Design team has 3 members: Alice Martin (owner), you, and Victor Viewer (viewer).');
+      expect(said).to.equal('The Design team has 3 members: Alice Martin as the owner, you and Victor Viewer as a viewer.');
     });
 
-    it('when the priority was changed, then it says the new priority', async () => {
-      const said = await spokenAfter('change the priority of buy milk to high', { todo: { ...todo('buy milk'), priority: 'high' } });
-      expect(said).to.equal('Updated buy milk: the priority is now high.');
-    });
-
-    it('when a tool failed, then it relays the error as it is', async () => {
-      const said = await spokenAfter('mark buy milk as done', { error: 'I couldn\'t find a todo called "buy milk".' });
-      expect(said).to.equal('I couldn\'t find a todo called "buy milk".');
+    it('when a tool refuses, then its words are relayed without quotes or internal text', async () => {
+      expect(await spokenAfter('add a todo to buy milk', { error: "You're not on a team called \"x\"." })).to.equal("You're not on a team called x.");
+      expect(await spokenAfter('add a todo to buy milk', { error: 'The arguments do not fit: title: Too big.' })).to.equal(
+        "Sorry, I couldn't do that. Could you say it another way?",
+      );
     });
 
     it('when the caller asked for a person, then it says it is putting them through', async () => {

@@ -1,17 +1,31 @@
 import { expect } from 'chai';
-import { speakDate, speakTime, understandWhen } from '../../src/agent/spoken-time.ts';
-import { toZonedIso, zonedTime } from '../../src/agent/zoned-time.ts';
+import { speakDate, speakTime } from '../../../src/agent/offline/spoken-time.ts';
+import { readWhen } from '../../../src/agent/offline/when.ts';
+import { toZonedIso, zonedTime } from '../../../src/agent/zoned-time.ts';
 
 // Wednesday 2 December 2026, 10:00 in New York.
 const NOW = new Date('2026-12-02T15:00:00Z');
 const NY = 'America/New_York';
 
 function at(text: string, timeZone = NY): string | null {
-  const when = understandWhen(text, NOW, timeZone);
+  const when = readWhen(text, { now: NOW, timezone: timeZone });
   return when.at ? toZonedIso(when.at, timeZone) : null;
 }
 
 describe('spoken time', () => {
+  it('when times are said in words, then they are the clock times meant', () => {
+    expect(at('at half past two')).to.equal('2026-12-02T14:30:00-05:00');
+    expect(at('at quarter to five')).to.equal('2026-12-02T16:45:00-05:00');
+    expect(at('at a quarter past nine tomorrow')).to.equal('2026-12-03T09:15:00-05:00');
+    expect(at('at ten thirty tomorrow')).to.equal('2026-12-03T10:30:00-05:00');
+    expect(at('this evening')).to.equal('2026-12-02T18:00:00-05:00');
+  });
+
+  it('when the caller names the 15th, or a weekday and the 11th, then it is the next such date', () => {
+    expect(at('on the 15th')).to.equal('2026-12-15T09:00:00-05:00');
+    expect(at('on Friday the 11th')).to.equal('2026-12-11T09:00:00-05:00');
+  });
+
   it('when a weekday is named, then it is the coming one, and "next" means the one of next week', () => {
     expect(at('friday at 3 pm')).to.equal('2026-12-04T15:00:00-05:00');
     expect(at('wednesday at 3 pm')).to.equal('2026-12-02T15:00:00-05:00');
@@ -38,7 +52,7 @@ describe('spoken time', () => {
   });
 
   it('when time words are taken out, then the rest is the title', () => {
-    const when = understandWhen('meeting with Bob on Monday at 10 am for an hour', NOW, NY);
+    const when = readWhen('meeting with Bob on Monday at 10 am for an hour', { now: NOW, timezone: NY });
     expect(when.rest).to.equal('meeting with Bob');
     expect(when.durationMinutes).to.equal(60);
   });

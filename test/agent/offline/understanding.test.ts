@@ -1,0 +1,214 @@
+import { expect } from 'chai';
+import { createAgent, type Agent } from '../../../src/agent/agent.ts';
+import { createOfflineProvider } from '../../../src/agent/offline/provider.ts';
+import { loadMessages } from '../../../src/db/threads.ts';
+import { createLogger } from '../../../src/log.ts';
+import { tools } from '../../../src/tools/index.ts';
+import type { Caller } from '../../../src/tools/tool.ts';
+import { toolUses, type ToolUse } from '../../../bench/offline-agent/score.ts';
+import { createPeople, resetWorld, type People } from '../../../bench/offline-agent/world.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+
+// Wednesday 2 December 2026, 10:00 in New York; the caller's things are laid out by world.ts.
+const NOW = new Date('2026-12-02T15:00:00Z');
+const SUNDAY = new Date('2026-12-06T16:00:00Z');
+const NY = 'America/New_York';
+
+describe('the offline agent, on what people actually say (issue #14)', function () {
+  this.timeout(30_000);
+  let database: TestDatabase;
+  let people: People;
+
+  before(async () => {
+    database = await createTestDatabase();
+    people = await createPeople(database.db);
+  });
+  after(() => database.drop());
+
+  /** A fresh world, then the caller's lines through the real agent and tools; what each turn did and said. */
+  async function call(lines: string[], now = NOW): Promise<{ heard: string[]; uses: ToolUse[][] }> {
+    const caller: Caller = await resetWorld(database.db, people, now, NY);
+    const agent: Agent = createAgent({
+      db: database.db,
+      provider: createOfflineProvider(),
+      tools,
+      logger: createLogger('silent'),
+      toolTimeoutMs: 8_000,
+      maxToolRounds: 6,
+      historyMessages: 40,
+      now: () => now,
+    });
+    const heard: string[] = [];
+    const uses: ToolUse[][] = [];
+    for (const utterance of lines) {
+      const answer = await agent.answer({ caller, utterance, signal: new AbortController().signal });
+      const thread = await loadMessages(database.db, answer.threadId, 1_000);
+      uses.push(toolUses(thread.slice(thread.findLastIndex((m) => m.role === 'user') + 1)));
+      heard.push(answer.say);
+    }
+    return { heard, uses };
+  }
+
+  const last = (uses: ToolUse[]): ToolUse | undefined => uses.at(-1);
+  const todo = (title: string) => database.db('todos').where({ title }).first();
+
+  describe('questions without a keyword', () => {
+    it('when the caller asks whether anything is left to do, then their open todos are read', async () => {
+      const { uses, heard } = await call(['is there anything left I need to do']);
+      expect(last(uses[0]!)).to.deep.include({ name: 'list_todos', args: { completed: false } });
+      expect(heard[0]).to.match(/^You have 9 open todos: email Sarah about the budget/);
+    });
+
+    it('when the caller asks whether they are free on a day, then that day of the calendar is read', async () => {
+      const { uses, heard } = await call(['am I free on Friday']);
+      expect(last(uses[0]!)?.args).to.deep.equal({ from: '2026-12-04T00:00:00-05:00', to: '2026-12-05T00:00:00-05:00' });
+      expect(heard[0]).to.equal('You have 2 events on Friday: Lunch with Alice at 12:30 PM and Dentist appointment at 4 PM.');
+    });
+
+    it('when the caller asks when something is, then only that event is answered', async () => {
+      const { heard } = await call(['when is my dentist appointment']);
+      expect(heard[0]).to.equal('Dentist appointment is Friday at 4 PM.');
+    });
+  });
+
+  describe('targets named the way people name them', () => {
+    it('when the caller says what they did in the past tense, then the todo it names is marked done', async () => {
+      const { heard } = await call(['I called the dentist']);
+      expect(heard[0]).to.equal('Marked call the dentist as done.');
+      expect((await todo('call the dentist'))?.completed).to.equal(true);
+    });
+
+    it('when the caller names part of a title, "the one about" it, then that todo is the one changed', async () => {
+      const { heard } = await call(['check off the one about the budget', 'make the car insurance urgent']);
+      expect((await todo('email Sarah about the budget'))?.completed).to.equal(true);
+      expect((await todo('renew the car insurance'))?.priority).to.equal('urgent');
+      expect(heard[1]).to.equal('Updated renew the car insurance: the priority is now urgent.');
+    });
+
+    it('when two todos fit, then it asks which one, and "the second" settles it', async () => {
+      const { heard } = await call(['tick off the call', 'the second']);
+      expect(heard[0]).to.equal('Which one: call the dentist, or call the plumber about the leak?');
+      expect((await todo('call the dentist'))?.completed).to.equal(false);
+      expect(heard[1]).to.equal('Marked call the plumber about the leak as done.');
+      expect((await todo('call the plumber about the leak'))?.completed).to.equal(true);
+    });
+
+    it('when nothing fits, then nothing changes and the caller hears so without quotes', async () => {
+      const { heard, uses } = await call(['remove the todo about the dog']);
+      expect(uses[0]!.map((use) => use.name)).to.deep.equal(['list_todos']);
+      expect(heard[0]).to.equal("I couldn't find that on your list. Which todo?");
+    });
+
+    it('when the caller cancels an event by name or by its time, then that event is gone', async () => {
+      const { heard } = await call(['cancel my lunch with Alice', "cancel my 3 o'clock"]);
+      expect(heard).to.deep.equal([
+        'Cancelled Lunch with Alice and took it off your calendar.',
+        'Cancelled Call with the accountant and took it off your calendar.',
+      ]);
+      expect(await database.db('calendar_events').whereIn('title', ['Lunch with Alice', 'Call with the accountant'])).to.have.length(0);
+    });
+
+    it('when the caller moves an event by name, by a new time or by a shift, then it moves and keeps its length', async () => {
+      const { heard } = await call(['move the design review to Friday at 2 pm', 'push lunch with Alice back an hour']);
+      expect(heard[0]).to.equal('Moved Design review to Friday at 2 PM.');
+      const review = await database.db('calendar_events').where({ title: 'Design review' }).first();
+      expect([review.starts_at.toISOString(), review.ends_at.toISOString()]).to.deep.equal(['2026-12-04T19:00:00.000Z', '2026-12-04T20:00:00.000Z']);
+      expect(heard[1]).to.equal('Moved Lunch with Alice to Friday at 1:30 PM.');
+    });
+  });
+
+  describe('priorities as adjectives and pronouns as titles', () => {
+    it('when a priority is said as an adjective, then it is the priority, not part of the title', async () => {
+      await call(['add an urgent todo to fix the leaking tap']);
+      expect(await todo('fix the leaking tap')).to.include({ priority: 'urgent' });
+    });
+
+    it('when the caller says "put that on my list" with nothing before, then it asks what, and stores no todo called "that"', async () => {
+      const { heard } = await call(['put that on my list', 'buy stamps']);
+      expect(heard[0]).to.equal('What should the todo say?');
+      expect(await todo('that')).to.equal(undefined);
+      expect(await todo('buy stamps')).to.not.equal(undefined);
+    });
+
+    it('when "that" points back within the sentence, then the todo is what it points at', async () => {
+      await call(["I've got to finish the slides by Thursday, add that to my todos"]);
+      expect((await todo('finish the slides'))?.due_at.toISOString()).to.equal('2026-12-03T14:00:00.000Z');
+    });
+  });
+
+  it('when the caller asks about "this week" on a Sunday, then they hear the week ahead, not only today', async () => {
+    const { uses } = await call(['what do I have this week'], SUNDAY);
+    expect(last(uses[0]!)?.args).to.deep.equal({ from: '2026-12-06T00:00:00-05:00', to: '2026-12-14T00:00:00-05:00' });
+  });
+
+  it("when the caller asks for a team's todos, then they hear that team's, not their own", async () => {
+    const { uses, heard } = await call(["what's on the design team's todo list"]);
+    expect(last(uses[0]!)).to.deep.include({ name: 'list_team_todos', args: { team: 'design', completed: false } });
+    expect(heard[0]).to.equal(
+      'The Design team has 3 open todos: review the homepage mockups, due Friday at noon, prepare the client presentation, due Tuesday at noon and update the style guide.',
+    );
+  });
+
+  describe('times said in words', () => {
+    const cases: [string, string][] = [
+      ['remind me at half past two to take my medicine', '2026-12-02T14:30:00-05:00'],
+      ['remind me at quarter to five to leave for the airport', '2026-12-02T16:45:00-05:00'],
+      ['remind me this evening to call the vet', '2026-12-02T18:00:00-05:00'],
+    ];
+    for (const [said, at] of cases) {
+      it(`when the caller says "${said}", then the reminder is at ${at} and not asked back`, async () => {
+        const { uses } = await call([said]);
+        expect(last(uses[0]!)?.name).to.equal('create_reminder');
+        expect(Date.parse(String(last(uses[0]!)?.args.remind_at))).to.equal(Date.parse(at));
+      });
+    }
+  });
+
+  describe('replies for the ear', () => {
+    it('when a reminder is set in the caller\'s words, then "my" is said back as "your"', async () => {
+      const { heard } = await call(['remind me to renew my library card tomorrow at 3 pm']);
+      expect(heard[0]).to.equal("Okay, I'll remind you to renew your library card tomorrow at 3 PM.");
+    });
+
+    it('when team members are listed, then roles are said in words, with no brackets', async () => {
+      const { heard } = await call(['who is on the design team']);
+      expect(heard[0]).to.equal('The Design team has 4 members: Alice Martin as the owner, Bob Stone and you, and 1 more; say more to hear them.');
+    });
+
+    it('when a list is long, then three are read with how many are left, and "more" and "the second one" follow it', async () => {
+      const { heard, uses } = await call(['what are my todos', 'more', 'more', 'more', 'mark the fifth one as done']);
+      expect(heard[0]).to.match(/: email Sarah about the budget, due yesterday at noon, pay the electricity bill, due today at 5 PM and call the dentist, due tomorrow at 9 AM, and 6 more; say more to hear them\.$/);
+      expect(heard[1]).to.match(/^Review the homepage mockups, due Friday at noon, call the plumber about the leak, .* and 3 more; say more to hear them\.$/);
+      expect(heard[2]).to.match(/^Book flights for the conference, .*, buy a birthday present for Sam and water the plants\.$/);
+      expect(heard[3]).to.equal("That's all of them.");
+      expect(uses[1]).to.deep.equal([]);
+      expect(heard[4]).to.equal('Marked call the plumber about the leak as done.');
+    });
+
+    it('when the caller is not understood twice, then the fallback is short, fits what they heard, and is not repeated', async () => {
+      const { heard } = await call(['what are my reminders', 'sing me a song', 'blah blah']);
+      expect(heard[1]).to.equal("Sorry, I didn't get that. You can delete one of them, or say more.");
+      expect(heard[2]).to.equal("Sorry, I still didn't get that. Say help to hear what I can do.");
+      for (const said of heard.slice(1)) expect(said.split(' ').length).to.be.at.most(15);
+    });
+
+    it("when a tool refuses the arguments, then the tool runner's text is never spoken", async () => {
+      const long = `add a todo to ${'really '.repeat(40)}long errand`;
+      const { heard, uses } = await call([long]);
+      expect(String(last(uses[0]!)?.result.error)).to.match(/^The arguments do not fit/);
+      expect(heard[0]).to.equal("Sorry, I couldn't do that. Could you say it another way?");
+    });
+  });
+
+  describe('short context within the call', () => {
+    it('when the caller says "mark it done" after adding a todo, then that todo is done', async () => {
+      const { heard } = await call(['add a todo to return the library books', 'actually I already did that, mark it done']);
+      expect(heard[1]).to.equal('Marked return the library books as done.');
+    });
+
+    it('when the caller says "move it to 10" after scheduling, then that event moves', async () => {
+      const { heard } = await call(['schedule a call with the vet on Friday at 9', 'move it to 10']);
+      expect(heard[1]).to.equal('Moved call with the vet to Friday at 10 AM.');
+    });
+  });
+});
