@@ -6,15 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Knex from 'knex';
-import { createAgent } from '../../src/agent/agent.ts';
-import { loadMessages } from '../../src/db/threads.ts';
-import { createOfflineProvider } from '../../src/agent/offline/provider.ts';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
-import { createLogger } from '../../src/log.ts';
 import { tools } from '../../src/tools/index.ts';
 import { DEFAULT_NOW, DEFAULT_TIMEZONE, loadPhrasings, PARTS, type Part, type Phrasing } from './phrasings.ts';
-import { judge, toolUses, UNFIT } from './score.ts';
-import { createPeople, resetWorld, type People } from './world.ts';
+import { playLines } from './call.ts';
+import { judge, UNFIT } from './score.ts';
+import { createPeople, type People } from './world.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,26 +52,10 @@ async function openDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
 }
 
 async function play(db: Db, people: People, phrasing: Phrasing): Promise<Outcome> {
-  const now = new Date(phrasing.now ?? DEFAULT_NOW);
   const timezone = phrasing.timezone ?? DEFAULT_TIMEZONE;
-  const caller = await resetWorld(db, people, now, timezone);
-  const agent = createAgent({
-    db,
-    provider: createOfflineProvider(),
-    tools,
-    logger: createLogger('silent'),
-    toolTimeoutMs: 8_000,
-    maxToolRounds: 6,
-    historyMessages: 40,
-    now: () => now,
-  });
-  const signal = new AbortController().signal;
-  for (const line of phrasing.before ?? []) await agent.answer({ caller, utterance: line, signal });
-  const answer = await agent.answer({ caller, utterance: phrasing.say, signal });
-  const thread = await loadMessages(db, answer.threadId, 1_000);
-  const lastUser = thread.findLastIndex((message) => message.role === 'user');
-  const turn = { uses: toolUses(thread.slice(lastUser + 1)), reply: answer.say };
-  return { phrasing, problems: judge(phrasing, turn, timezone, writeTools), reply: answer.say };
+  const exchanges = await playLines(db, people, [...(phrasing.before ?? []), phrasing.say], new Date(phrasing.now ?? DEFAULT_NOW), timezone);
+  const turn = exchanges.at(-1)!;
+  return { phrasing, problems: judge(phrasing, { uses: turn.uses, reply: turn.heard }, timezone, writeTools), reply: turn.heard };
 }
 
 function percent(passed: number, total: number): string {

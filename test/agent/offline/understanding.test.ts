@@ -1,12 +1,7 @@
 import { expect } from 'chai';
-import { createAgent, type Agent } from '../../../src/agent/agent.ts';
-import { createOfflineProvider } from '../../../src/agent/offline/provider.ts';
-import { loadMessages } from '../../../src/db/threads.ts';
-import { createLogger } from '../../../src/log.ts';
-import { tools } from '../../../src/tools/index.ts';
-import type { Caller } from '../../../src/tools/tool.ts';
-import { toolUses, type ToolUse } from '../../../bench/offline-agent/score.ts';
-import { createPeople, resetWorld, type People } from '../../../bench/offline-agent/world.ts';
+import { playLines } from '../../../bench/offline-agent/call.ts';
+import type { ToolUse } from '../../../bench/offline-agent/score.ts';
+import { createPeople, type People } from '../../../bench/offline-agent/world.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
 // Wednesday 2 December 2026, 10:00 in New York; the caller's things are laid out by world.ts.
@@ -27,26 +22,8 @@ describe('the offline agent, on what people actually say (issue #14)', function 
 
   /** A fresh world, then the caller's lines through the real agent and tools; what each turn did and said. */
   async function call(lines: string[], now = NOW): Promise<{ heard: string[]; uses: ToolUse[][] }> {
-    const caller: Caller = await resetWorld(database.db, people, now, NY);
-    const agent: Agent = createAgent({
-      db: database.db,
-      provider: createOfflineProvider(),
-      tools,
-      logger: createLogger('silent'),
-      toolTimeoutMs: 8_000,
-      maxToolRounds: 6,
-      historyMessages: 40,
-      now: () => now,
-    });
-    const heard: string[] = [];
-    const uses: ToolUse[][] = [];
-    for (const utterance of lines) {
-      const answer = await agent.answer({ caller, utterance, signal: new AbortController().signal });
-      const thread = await loadMessages(database.db, answer.threadId, 1_000);
-      uses.push(toolUses(thread.slice(thread.findLastIndex((m) => m.role === 'user') + 1)));
-      heard.push(answer.say);
-    }
-    return { heard, uses };
+    const exchanges = await playLines(database.db, people, lines, now, NY);
+    return { heard: exchanges.map((e) => e.heard), uses: exchanges.map((e) => e.uses) };
   }
 
   const last = (uses: ToolUse[]): ToolUse | undefined => uses.at(-1);
