@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { seedDemo } from '../src/db/seed.ts';
 import { newCallSid, postWebhook } from '../src/simulator/call.ts';
-import { startOtlpReceiver } from '../telemetry/otlp-receiver.ts';
+import { startOtlpReceiver } from '../telemetry/tail/otlp-receiver.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { spawnApp, TWILIO_TOKEN } from '../test/telemetry/spawned-app.ts';
 

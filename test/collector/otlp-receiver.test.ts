@@ -15,9 +15,9 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startOtlpReceiver } from '../../telemetry/otlp-receiver.ts';
-import type { OtlpReceiver, ReceivedSpan } from '../../telemetry/otlp-receiver.ts';
-import { renderTraceTree } from '../../telemetry/trace-tree.ts';
+import { startOtlpReceiver } from '../../telemetry/tail/otlp-receiver.ts';
+import type { OtlpReceiver, ReceivedSpan } from '../../telemetry/tail/otlp-receiver.ts';
+import { renderTraceTree } from '../../telemetry/tail/trace-tree.ts';
 
 const resource = resourceFromAttributes({ 'service.name': 'convonet-test', 'deployment.environment.name': 'test' });
 

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { parseEnvelope } from '@sentry/core';
-import { flattenTraces, type ReceivedSpan } from '../../telemetry/otlp-flatten.ts';
-import { decodeProtobufRequest } from '../../telemetry/otlp-schema.ts';
+import { flattenTraces, type ReceivedSpan } from '../../telemetry/tail/otlp-flatten.ts';
+import { decodeProtobufRequest } from '../../telemetry/tail/otlp-schema.ts';
 
 /** One envelope item: its header (`type` says what it is) and its parsed payload. */
 export interface SentryItem {

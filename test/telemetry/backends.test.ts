@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
 import { playCall, type Exchange } from '../../src/simulator/call.ts';
-import { startOtlpReceiver, type OtlpReceiver } from '../../telemetry/otlp-receiver.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../../telemetry/tail/otlp-receiver.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeSentry, type FakeSentry } from '../support/fake-sentry.ts';
 import { spawnApp, TWILIO_TOKEN, type SpawnedApp } from './spawned-app.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
 import { phoneCaller } from './phone-caller.ts';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../telemetry/otlp-receiver.ts';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../telemetry/tail/otlp-receiver.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { completion, gate, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
 import { spawnApp } from './spawned-app.ts';
