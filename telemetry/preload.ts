@@ -26,7 +26,7 @@ if (config) {
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
-  const { startTelemetry } = await import('./pipeline.ts');
+  const { startTelemetry } = await import('./sdk/start.ts');
   const { installShutdown } = await import('./shutdown.ts');
   installShutdown(await startTelemetry(config), config.shutdownTimeoutMs);
   await waitForAllMessagesAcknowledged();

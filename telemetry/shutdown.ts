@@ -1,4 +1,4 @@
-import type { RunningTelemetry } from './pipeline.ts';
+import type { RunningTelemetry } from './sdk/start.ts';
 
 /**
  * The agreed hook between the app and telemetry, which never import each other: on SIGTERM or

@@ -139,7 +139,7 @@ export function createAgent(options: AgentOptions): Agent {
         now: clock,
         timezone: caller.timezone,
         signal,
-      });
+      }, thread.id);
       const calls = reply.message.toolCalls ?? [];
       if (calls.length === 0) {
         await appendMessages(db, thread.id, [reply.message]);

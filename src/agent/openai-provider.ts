@@ -51,6 +51,7 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
         const choice = completion.choices[0];
         if (!choice) throw new ModelUnavailableError('the model returned no choices');
         return {
+          id: completion.id,
           message: fromOpenAi(choice.message),
           model: completion.model,
           finishReason: choice.finish_reason,
@@ -76,7 +77,12 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
     }
   }
 
-  return { name: 'openai', model, complete };
+  return { name: 'openai', model, server: serverOf(client.baseURL), complete };
+}
+
+function serverOf(baseURL: string): { address: string; port: number } {
+  const url = new URL(baseURL);
+  return { address: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
 }
 
 function retryable(error: unknown): boolean {

@@ -22,6 +22,8 @@ export interface ModelReply {
   model: string;
   finishReason: string;
   usage?: { inputTokens: number; outputTokens: number };
+  /** The completion's id (gen_ai.response.id), when the server gives one. */
+  id?: string;
 }
 
 /** Messages and tool schemas in, one assistant message (maybe with tool calls) out. */
@@ -29,5 +31,7 @@ export interface ModelProvider {
   /** gen_ai.provider.name: "openai", or "convonet.offline" for the built-in one. */
   readonly name: string;
   readonly model: string;
+  /** Where a remote model is served (server.address, server.port); none for an in-process one. */
+  readonly server?: { address: string; port: number };
   complete(request: ModelRequest): Promise<ModelReply>;
 }

@@ -5,6 +5,7 @@ import { claimToolExecution, finishToolExecution } from '../db/tool-executions.t
 import {
   ERROR_TYPE,
   EVENTS,
+  GEN_AI_CONVERSATION_ID,
   GEN_AI_OPERATION,
   GEN_AI_OPERATION_NAME,
   GEN_AI_TOOL_CALL_ID,
@@ -63,6 +64,7 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
           [GEN_AI_TOOL_NAME]: call.name,
           [GEN_AI_TOOL_CALL_ID]: call.id,
           [GEN_AI_TOOL_TYPE]: 'function',
+          [GEN_AI_CONVERSATION_ID]: scope.threadId,
         },
       },
       async (span) => {

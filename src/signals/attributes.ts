@@ -12,6 +12,7 @@ export const GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 export const GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
 export const GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+export const GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
 export const GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
@@ -28,6 +29,9 @@ export const GEN_AI_OPERATION = {
 } as const;
 
 export const ERROR_TYPE = 'error.type';
+// Stable general attributes, as the GenAI conventions use them for a remote model.
+export const SERVER_ADDRESS = 'server.address';
+export const SERVER_PORT = 'server.port';
 
 /** The app's own tracer and meter: telemetry/ tells the app's spans from instrumentations' by it. */
 export const INSTRUMENTATION_NAME = 'convonet';

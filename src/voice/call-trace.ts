@@ -1,24 +1,36 @@
 import {
   context,
+  createContextKey,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   trace,
   type Attributes,
-  type Link,
   type Span,
+  type SpanOptions,
 } from '@opentelemetry/api';
 import { TWILIO_CALL_SID } from '../signals/attributes.ts';
 import { failSpan, tracer } from '../signals/spans.ts';
 
-/** W3C trace context, as stored with the call. */
+/**
+ * A call's trace context as the propagator writes it (`traceparent`, or Sentry's `sentry-trace`
+ * and `baggage`): stored with the call, and written into every URL Twilio will request next.
+ */
 export type TraceCarrier = Record<string, string>;
 
+const CALL_TRACE = createContextKey('convonet.call_trace');
+
 /**
- * Runs one webhook of a call in a span of the call's own trace. Twilio sends no trace context,
- * so each webhook's HTTP span starts a trace of its own; the call's first webhook starts the
- * call's trace and stores it with the call, and every later webhook (on whichever instance)
- * continues it and links back to its HTTP span. Searching for `twilio.call_sid` finds both.
+ * One call is one trace. Twilio sends no trace headers, but it requests exactly the URLs the
+ * TwiML names (`action`, `Redirect`) and signs them query string included, so the call's trace
+ * context rides in those URLs (`callTraceQuery`) and telemetry makes each later webhook's HTTP
+ * span a child of the call's first webhook span. The carrier is nothing but a query string, so a
+ * WebSocket session (ConversationRelay's URL is signed the same way) can continue the trace with
+ * `propagation.extract` on its URL's query just as well.
+ *
+ * Runs one webhook of a call in a span under the webhook's HTTP span. A webhook whose HTTP span
+ * is not in the call's trace (the status callback, whose URL is set in the Twilio console, or a
+ * URL written without a context) continues the stored trace instead and links to its HTTP span.
  */
 export async function inCallSpan<T>(
   name: string,
@@ -28,24 +40,39 @@ export async function inCallSpan<T>(
 ): Promise<T> {
   const httpSpan = trace.getActiveSpan();
   httpSpan?.setAttribute(TWILIO_CALL_SID, call.callSid);
-  const links: Link[] = httpSpan ? [{ context: httpSpan.spanContext() }] : [];
-  const parent = call.traceContext ? propagation.extract(ROOT_CONTEXT, call.traceContext) : ROOT_CONTEXT;
-  const options = {
-    kind: SpanKind.SERVER,
-    links,
-    root: !call.traceContext,
+  const stored = call.traceContext ? propagation.extract(ROOT_CONTEXT, call.traceContext) : undefined;
+  const joined = !stored || trace.getSpanContext(stored)?.traceId === httpSpan?.spanContext().traceId;
+  const options: SpanOptions = {
+    kind: joined ? SpanKind.INTERNAL : SpanKind.SERVER,
+    links: !joined && httpSpan ? [{ context: httpSpan.spanContext() }] : [],
     attributes: { [TWILIO_CALL_SID]: call.callSid, ...attributes },
   };
-  return tracer.startActiveSpan(name, options, parent, async (span) => {
-    const carrier: TraceCarrier = {};
-    propagation.inject(context.active(), carrier);
-    try {
-      return await work(span, carrier);
-    } catch (error) {
-      failSpan(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
+  const parent = joined ? context.active() : stored;
+  return tracer.startActiveSpan(name, options, parent, (span) => {
+    // The call's first webhook starts the call's context; every later one passes it on unchanged,
+    // so each webhook's HTTP span is a child of the first, not of the one before.
+    const carrier = call.traceContext ?? injected(context.active());
+    return context.with(context.active().setValue(CALL_TRACE, carrier), async () => {
+      try {
+        return await work(span, carrier);
+      } catch (error) {
+        failSpan(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   });
+}
+
+/** The current call's trace context as a query string for a URL Twilio will request; '' when off. */
+export function callTraceQuery(): string {
+  const carrier = context.active().getValue(CALL_TRACE) as TraceCarrier | undefined;
+  return carrier ? new URLSearchParams(carrier).toString() : '';
+}
+
+function injected(active: ReturnType<typeof context.active>): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  propagation.inject(active, carrier);
+  return carrier;
 }

@@ -12,6 +12,7 @@ import {
   SPEECH_CONFIDENCE,
   TRANSCRIPT,
   TRANSCRIPT_LENGTH,
+  TWILIO_CALL_SID,
   TWILIO_CALL_STATUS,
   TWILIO_WEBHOOK,
   WEBHOOK_OUTCOME,
@@ -163,7 +164,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
       const span = trace.getActiveSpan();
       if (span) failSpan(span, error);
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
-      logger.error({ err: error, callSid, webhook: ctx.path }, 'webhook failed');
+      logger.error({ err: error, [TWILIO_CALL_SID]: callSid, webhook: ctx.path }, 'webhook failed');
       ctx.state.outcome = 'apologised';
       twiml = ctx.path === PATHS.incoming || ctx.path === PATHS.pin ? hangUp(APOLOGY) : listen(APOLOGY);
     }
@@ -191,6 +192,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     handle: (span: Span, carrier: TraceCarrier) => Promise<T>,
   ): Promise<T> {
     return inCallSpan(name, call, { [TWILIO_WEBHOOK]: ctx.path }, async (span, carrier) => {
+      ctx.state.span = span; // the webhook's log line is written in this span's context
       const answer = await handle(span, carrier);
       span.setAttribute(WEBHOOK_OUTCOME, String(ctx.state.outcome ?? 'ok'));
       return answer;

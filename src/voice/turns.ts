@@ -167,7 +167,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
       });
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: endReason });
-      logger.error({ err: error, callSid: turn.call_sid, turnId: turn.id }, 'turn failed');
+      logger.error({ err: error, [TWILIO_CALL_SID]: turn.call_sid, [TURN_ID]: turn.id }, 'turn failed');
       await finishTurn(db, turn.id, { status: 'failed', answer: APOLOGY, action: 'listen', endReason }).catch(
         (storeError: unknown) => logger.error({ err: storeError, turnId: turn.id }, 'could not store failed turn'),
       );

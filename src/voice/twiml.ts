@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { callTraceQuery } from './call-trace.ts';
 import { SPEECH_HINTS } from './speech.ts';
 
 const { VoiceResponse } = twilio.twiml;
@@ -19,7 +20,7 @@ export function askForPin(prompt: string): string {
   const response = new VoiceResponse();
   const gather = response.gather({
     input: ['dtmf', 'speech'],
-    action: PATHS.pin,
+    action: withCallTrace(PATHS.pin),
     method: 'POST',
     finishOnKey: '#',
     timeout: 8,
@@ -37,7 +38,7 @@ export function listen(say: string): string {
   const response = new VoiceResponse();
   const gather = response.gather({
     input: ['speech'],
-    action: PATHS.turn,
+    action: withCallTrace(PATHS.turn),
     method: 'POST',
     speechTimeout: 'auto',
     bargeIn: true,
@@ -53,7 +54,7 @@ export function listen(say: string): string {
 export function hold(say: string, turnId: string): string {
   const response = new VoiceResponse();
   response.say(VOICE, say);
-  response.redirect({ method: 'POST' }, `${PATHS.turnResult}?turn=${encodeURIComponent(turnId)}`);
+  response.redirect({ method: 'POST' }, withCallTrace(`${PATHS.turnResult}?turn=${encodeURIComponent(turnId)}`));
   return response.toString();
 }
 
@@ -71,4 +72,11 @@ export function transfer(say: string, to: { number?: string; sipUri?: string }):
   if (to.sipUri) dial.sip(to.sipUri);
   else if (to.number) dial.number(to.number);
   return response.toString();
+}
+
+/** Every URL Twilio will request carries the call's trace context, so the call stays one trace. */
+function withCallTrace(path: string): string {
+  const query = callTraceQuery();
+  if (!query) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${query}`;
 }

@@ -3,7 +3,7 @@ import {
   GEN_AI_INPUT_MESSAGES,
   GEN_AI_OUTPUT_MESSAGES,
   TRANSCRIPT,
-} from '../src/signals/attributes.ts';
+} from '../../src/signals/attributes.ts';
 
 /**
  * Attribute keys that hold what people said or what the model was told: dropped before any

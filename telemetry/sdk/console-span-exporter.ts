@@ -1,9 +1,9 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { ERROR_TYPE, GEN_AI_TOOL_NAME, TWILIO_CALL_SID } from '../src/signals/attributes.ts';
+import { ERROR_TYPE, GEN_AI_TOOL_NAME, TWILIO_CALL_SID } from '../../src/signals/attributes.ts';
 
-const SHOWN_ATTRIBUTES = ['http.route', 'http.response.status_code', 'db.operation.name', 'db.statement', TWILIO_CALL_SID, GEN_AI_TOOL_NAME, ERROR_TYPE];
+const SHOWN_ATTRIBUTES = ['http.route', 'http.response.status_code', 'db.operation.name', 'db.query.summary', TWILIO_CALL_SID, GEN_AI_TOOL_NAME, ERROR_TYPE];
 
 /**
  * One short line per span on stderr, for local work: the SDK's ConsoleSpanExporter prints a

@@ -1,79 +1,89 @@
-import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPMetricExporter as OTLPJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { TelemetryConfig } from './config.ts';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+// NodeSDK's own readers of OTEL_BSP_*, OTEL_BLRP_* and OTEL_METRIC_EXPORT_*: not its public API,
+// but the batch processors no longer read those variables themselves, and NodeSDK only applies
+// them to exporters it builds. The version is pinned; check these paths when upgrading.
+import { createBatchSpanProcessorFromEnv } from '@opentelemetry/sdk-node/build/src/create-from-env.js';
+import {
+  getBatchLogRecordProcessorFromEnv,
+  getOtlpMetricExporterFromEnv,
+  getPeriodicExportingMetricReaderFromEnv,
+} from '@opentelemetry/sdk-node/build/src/utils.js';
+import type { TelemetryConfig } from '../config.ts';
 import { CompactConsoleSpanExporter } from './console-span-exporter.ts';
 import { OutageLog, reportOutages } from './export-outages.ts';
 
-/**
- * Where each signal goes, per OTEL_TRACES_EXPORTER. Every exporter sits behind a batch
- * processor: a bounded queue (OTEL_BSP_MAX_QUEUE_SIZE, 2048 spans by default; logs
- * OTEL_BLRP_MAX_QUEUE_SIZE) that drops when full and exports off the request path, with a
- * timeout per export (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s). So a slow or dead backend costs a
- * webhook nothing; OutageLog says so once.
- * OTLP endpoints come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters
- * themselves; the headers, validated by config.ts, are passed in.
- */
 /** Sentry's OTLP traces URL and auth header, from `Sentry.getOtlpTracesEndpoint(dsn)`. */
 export interface SentryOtlpEndpoint {
   url: string;
   headers: Record<string, string>;
 }
 
-export function createSpanProcessors(config: TelemetryConfig, sentryEndpoint?: SentryOtlpEndpoint): SpanProcessor[] {
-  const processors: SpanProcessor[] = [];
-  for (const exporter of config.exporters) {
-    if (exporter === 'otlp') {
-      const options = { headers: config.otlpHeaders.traces };
-      const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonTraceExporter(options) : new OTLPProtoTraceExporter(options);
-      processors.push(new BatchSpanProcessor(reportOutages(otlp, new OutageLog('otlp traces'))));
-    } else if (exporter === 'sentry' && config.tracerProvider === 'opentelemetry') {
-      if (!sentryEndpoint) throw new Error('telemetry: SENTRY_DSN could not be turned into an OTLP endpoint');
-      processors.push(new BatchSpanProcessor(reportOutages(sentryTraceExporter(config, sentryEndpoint), new OutageLog('sentry traces (otlp)'))));
-    } else if (exporter === 'console') {
-      processors.push(new BatchSpanProcessor(new CompactConsoleSpanExporter()));
-    }
-  }
-  return processors;
-}
+type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
 
-export function createOtlpLogProcessor(config: TelemetryConfig): LogRecordProcessor {
-  const options = { headers: config.otlpHeaders.logs };
-  const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonLogExporter(options) : new OTLPProtoLogExporter(options);
-  return new BatchLogRecordProcessor({ exporter: reportOutages(otlp, new OutageLog('otlp logs')) });
-}
-
-/** Metrics go to OTLP only: Sentry takes no OTLP metrics. */
-export function createOtlpMetricReader(config: TelemetryConfig): IMetricReader {
-  const options = { headers: config.otlpHeaders.metrics };
-  const otlp = config.otlpProtocol === 'http/json' ? new OTLPJsonMetricExporter(options) : new OTLPProtoMetricExporter(options);
-  return new PeriodicExportingMetricReader({
-    exporter: reportOutages(otlp, new OutageLog('otlp metrics')),
-    exportIntervalMillis: config.metricExportIntervalMs,
-    exportTimeoutMillis: Math.min(config.metricExportIntervalMs, 10_000),
-  });
+/** The specification's precedence: the signal's own variable, then the general one. */
+function protocolFor(signal: 'TRACES' | 'LOGS'): Protocol {
+  const raw = process.env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`]?.trim() || process.env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
+  return (raw as Protocol | undefined) ?? 'http/protobuf';
 }
 
 /**
- * Spans to Sentry's OTLP intake, at the URL and with the auth header derived from the DSN.
- * The exporter also reads the OTEL_EXPORTER_OTLP_* variables meant for the OTLP backend and
- * merges them under the options given here, ours winning. So none of them reaches Sentry: each
- * OTLP header is overridden with an empty value (its name may reach Sentry, another vendor's API
- * key never does), and an agent of our own replaces the one built from
- * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_KEY and _CLIENT_CERTIFICATE.
+ * One processor per span backend, each a bounded queue (OTEL_BSP_MAX_QUEUE_SIZE) that drops
+ * when full and exports off the request path, within OTEL_EXPORTER_OTLP_TIMEOUT. The OTLP
+ * exporters read their endpoint, headers, timeout, compression and certificates from the
+ * standard variables; `OutageLog` says once that a backend is failing, and once that it is back.
+ */
+export function spanProcessors(config: TelemetryConfig, sentryEndpoint?: SentryOtlpEndpoint): SpanProcessor[] {
+  return config.traces.flatMap((backend): SpanProcessor[] => {
+    switch (backend) {
+      case 'otlp':
+        return [batched(reportOutages(otlpTraceExporter(protocolFor('TRACES')), new OutageLog('otlp traces')))];
+      case 'console':
+        return [batched(new CompactConsoleSpanExporter())];
+      case 'sentry':
+        if (config.tracerProvider === 'sentry') return []; // native spans: Sentry sends them itself
+        if (!sentryEndpoint) throw new Error('telemetry: SENTRY_DSN could not be turned into an OTLP endpoint');
+        return [batched(reportOutages(sentryTraceExporter(config, sentryEndpoint), new OutageLog('sentry traces (otlp)')))];
+    }
+  });
+}
+
+export function otlpLogProcessor(): LogRecordProcessor {
+  const protocol = protocolFor('LOGS');
+  const exporter = protocol === 'grpc' ? new GrpcLogExporter() : protocol === 'http/json' ? new JsonLogExporter() : new ProtoLogExporter();
+  return getBatchLogRecordProcessorFromEnv(reportOutages(exporter, new OutageLog('otlp logs')), undefined);
+}
+
+/** Metrics go to OTLP only (Sentry takes no OTLP metrics), on OTEL_METRIC_EXPORT_INTERVAL. */
+export function otlpMetricReader(): IMetricReader {
+  return getPeriodicExportingMetricReaderFromEnv(reportOutages(getOtlpMetricExporterFromEnv(), new OutageLog('otlp metrics')));
+}
+
+function batched(exporter: SpanExporter): SpanProcessor {
+  return createBatchSpanProcessorFromEnv(exporter);
+}
+
+function otlpTraceExporter(protocol: Protocol, options?: { url: string; headers: Record<string, string> }): SpanExporter {
+  if (protocol === 'grpc') return new GrpcTraceExporter(options);
+  return protocol === 'http/json' ? new JsonTraceExporter(options) : new ProtoTraceExporter(options);
+}
+
+/**
+ * Spans to Sentry's OTLP intake (OTLP/HTTP only), at the URL and with the auth header derived
+ * from the DSN. The exporter also reads the OTEL_EXPORTER_OTLP_* variables meant for the OTLP
+ * backend and merges them under the options given here, ours winning. So none of them reaches
+ * Sentry: each OTLP header is overridden with an empty value (its name may reach Sentry, another
+ * vendor's API key never does).
  */
 function sentryTraceExporter(config: TelemetryConfig, endpoint: SentryOtlpEndpoint): SpanExporter {
-  const blanked = Object.fromEntries(Object.keys(config.otlpHeaders.traces).map((name) => [name, '']));
-  const options = {
-    url: endpoint.url,
-    headers: { ...blanked, ...endpoint.headers },
-    httpAgentOptions: { keepAlive: true },
-  };
-  return config.otlpProtocol === 'http/json' ? new OTLPJsonTraceExporter(options) : new OTLPProtoTraceExporter(options);
+  const blanked = Object.fromEntries(config.otlpHeaderNames.map((name) => [name, '']));
+  const protocol = protocolFor('TRACES') === 'http/json' ? 'http/json' : 'http/protobuf';
+  return otlpTraceExporter(protocol, { url: endpoint.url, headers: { ...blanked, ...endpoint.headers } });
 }

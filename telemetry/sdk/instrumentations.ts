@@ -1,10 +1,5 @@
-import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
-import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { getNodeAutoInstrumentations, type InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
+import { adoptTraceContextFromUrl } from './url-trace-context.ts';
 
 export interface InstrumentationOptions {
   /** Whether pino records are sent to the logs pipeline (trace ids are always added). */
@@ -14,31 +9,94 @@ export interface InstrumentationOptions {
 }
 
 /**
- * Only what this app uses: its HTTP server and clients (Twilio, OpenAI), Koa, knex and pg, and
- * pino. No fs/dns/net: they would add spans to every turn and say nothing new.
- * Creating an instrumentation enables it, which registers its import-in-the-middle hook, so
- * this runs after the loader hook is registered and before the app is imported.
+ * What the app uses, on by default: its HTTP server, its HTTP clients (Twilio, OpenAI), Koa,
+ * knex and pino. The rest of the auto-instrumentations are off until asked for with
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS (which then replaces this list, as the variable says);
+ * OTEL_NODE_DISABLED_INSTRUMENTATIONS narrows either. Left out on purpose: `pg`, because knex
+ * already makes one span per query (both would count each query twice), works on PGlite too,
+ * and `openai`, because the agent makes its own GenAI `chat` spans for every provider.
  */
-export function createInstrumentations(options: InstrumentationOptions): Instrumentation[] {
+export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici', 'koa', 'knex', 'pino'] as const;
+
+export function createInstrumentations(options: InstrumentationOptions): ReturnType<typeof getNodeAutoInstrumentations> {
   const isOwnBackend = (host: string | undefined, port: string | number | undefined): boolean =>
     options.ownBackends.includes(`${host}:${port ?? ''}`) || (port === undefined && options.ownBackends.some((backend) => backend.startsWith(`${host}:`)));
-  return [
-    new HttpInstrumentation({
+
+  const configs: InstrumentationConfigMap = {
+    '@opentelemetry/instrumentation-http': {
       ignoreIncomingRequestHook: (request) => request.url === '/healthz' || request.url === '/readyz',
       ignoreOutgoingRequestHook: (request) => isOwnBackend(request.hostname ?? request.host ?? undefined, request.port ?? undefined),
+      // Runs before the server span starts: a webhook's trace context rides in its URL.
+      startIncomingSpanHook: (request) => {
+        adoptTraceContextFromUrl(request);
+        return {};
+      },
       // Query parameters a URL may carry secrets in; the redactor catches the rest.
       redactedQueryParams: ['token', 'key', 'api_key', 'apikey', 'signature', 'sig', 'secret', 'password', 'access_token', 'code', 'sentry_key'],
-    }),
-    new UndiciInstrumentation({
+    },
+    '@opentelemetry/instrumentation-undici': {
       ignoreRequestHook: (request) => {
         const url = new URL(request.origin);
         return isOwnBackend(url.hostname, url.port);
       },
-    }),
-    new KoaInstrumentation(),
+    },
     // requireParentSpan: queries outside a request (migrations, pool checks) are not traces.
-    new KnexInstrumentation({ requireParentSpan: true }),
-    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true }),
-    new PinoInstrumentation({ disableLogSending: !options.sendLogs }),
-  ];
+    '@opentelemetry/instrumentation-knex': { requireParentSpan: true },
+    '@opentelemetry/instrumentation-pg': { requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true },
+    '@opentelemetry/instrumentation-pino': { disableLogSending: !options.sendLogs },
+  };
+  if (!process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS?.trim()) {
+    // Ours by default; `enabled: false` would win over OTEL_NODE_ENABLED_INSTRUMENTATIONS, so it is
+    // only set when that variable is not.
+    const on = new Set<string>(DEFAULT_INSTRUMENTATIONS.map((name) => `@opentelemetry/instrumentation-${name}`));
+    for (const name of ALL_INSTRUMENTATIONS) {
+      if (!on.has(name)) Object.assign(configs, { [name]: { ...configs[name], enabled: false } });
+    }
+  }
+  return getNodeAutoInstrumentations(configs);
 }
+
+// Every name getNodeAutoInstrumentations knows, typed so that a renamed one fails to compile.
+const ALL_INSTRUMENTATIONS: (keyof InstrumentationConfigMap)[] = [
+  '@opentelemetry/instrumentation-amqplib',
+  '@opentelemetry/instrumentation-aws-lambda',
+  '@opentelemetry/instrumentation-aws-sdk',
+  '@opentelemetry/instrumentation-bunyan',
+  '@opentelemetry/instrumentation-cassandra-driver',
+  '@opentelemetry/instrumentation-connect',
+  '@opentelemetry/instrumentation-cucumber',
+  '@opentelemetry/instrumentation-dataloader',
+  '@opentelemetry/instrumentation-dns',
+  '@opentelemetry/instrumentation-express',
+  '@opentelemetry/instrumentation-fs',
+  '@opentelemetry/instrumentation-generic-pool',
+  '@opentelemetry/instrumentation-graphql',
+  '@opentelemetry/instrumentation-grpc',
+  '@opentelemetry/instrumentation-hapi',
+  '@opentelemetry/instrumentation-host-metrics',
+  '@opentelemetry/instrumentation-http',
+  '@opentelemetry/instrumentation-ioredis',
+  '@opentelemetry/instrumentation-kafkajs',
+  '@opentelemetry/instrumentation-knex',
+  '@opentelemetry/instrumentation-koa',
+  '@opentelemetry/instrumentation-lru-memoizer',
+  '@opentelemetry/instrumentation-memcached',
+  '@opentelemetry/instrumentation-mongodb',
+  '@opentelemetry/instrumentation-mongoose',
+  '@opentelemetry/instrumentation-mysql2',
+  '@opentelemetry/instrumentation-mysql',
+  '@opentelemetry/instrumentation-nestjs-core',
+  '@opentelemetry/instrumentation-net',
+  '@opentelemetry/instrumentation-openai',
+  '@opentelemetry/instrumentation-oracledb',
+  '@opentelemetry/instrumentation-pg',
+  '@opentelemetry/instrumentation-pino',
+  '@opentelemetry/instrumentation-redis',
+  '@opentelemetry/instrumentation-restify',
+  '@opentelemetry/instrumentation-router',
+  '@opentelemetry/instrumentation-runtime-node',
+  '@opentelemetry/instrumentation-socket.io',
+  '@opentelemetry/instrumentation-tedious',
+  '@opentelemetry/instrumentation-undici',
+  '@opentelemetry/instrumentation-winston',
+];

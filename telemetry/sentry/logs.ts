@@ -6,13 +6,18 @@ type SentryLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /**
  * Forwards the app's log records (pino, through its OpenTelemetry instrumentation) to Sentry
- * logs. It runs synchronously inside the logging call, so the span that is active there is the
- * one Sentry links the log to. Records arrive already redacted (it sits after the redactor).
+ * logs. It runs synchronously inside the logging call, so Sentry links the log to the trace
+ * active there; the span it was written under is passed along, as Sentry would find it itself
+ * only for spans of its own. Records arrive already redacted (it sits after the redactor).
  */
 export class SentryLogForwarder implements LogRecordProcessor {
   onEmit(record: SdkLogRecord, _context?: Context): void {
     const message = typeof record.body === 'string' ? record.body : JSON.stringify(record.body ?? '');
-    Sentry.logger[levelOf(record.severityNumber)](message, { ...record.attributes });
+    const spanId = record.spanContext?.spanId;
+    Sentry.logger[levelOf(record.severityNumber)](message, {
+      ...record.attributes,
+      ...(spanId ? { 'sentry.trace.parent_span_id': spanId } : {}),
+    });
   }
 
   async forceFlush(): Promise<void> {}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { secretsFromEnvironment } from '../../telemetry/config.ts';
-import { createRedactor, REDACTED } from '../../telemetry/redaction.ts';
+import { createRedactor, REDACTED } from '../../telemetry/redaction/redaction.ts';
 
 describe('telemetry redaction', () => {
   const redactor = createRedactor({ captureContent: false, hashKey: 'test-key', knownSecrets: ['twilio-secret-token-42'] });

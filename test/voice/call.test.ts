@@ -44,8 +44,8 @@ describe('a whole call, as Twilio plays it', () => {
   it('when a call is logged, then there is a line per webhook with its outcome, and no number or PIN', async () => {
     const callSid = newCallSid();
     await playCall({ callSid, url: app.url, authToken: AUTH_TOKEN, from: app.demo.phone, pin: app.demo.pin, utterances: ['bye'] });
-    const lines = app.logs.filter((line) => line.callSid === callSid && line.msg === 'webhook');
-    expect(lines.map((line) => [line.webhook, line.outcome])).to.deep.equal([
+    const lines = app.logs.filter((line) => line['twilio.call_sid'] === callSid && line.msg === 'webhook');
+    expect(lines.map((line) => [line.webhook, line['convonet.webhook.outcome']])).to.deep.equal([
       ['/voice/incoming', 'greeted'],
       ['/voice/pin', 'pin_accepted'],
       ['/voice/turn', 'goodbye'],
