@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The request body the real `openai` client sent, as parsed JSON. */
@@ -58,11 +58,14 @@ export async function startFakeOpenAi() {
   const scripts: Script[] = [];
   let fallback: Script = () => apiError(500, 'no scripted reply left');
   const requests: ChatRequest[] = [];
+  /** The HTTP headers of each request, in order (trace propagation shows here). */
+  const headers: IncomingHttpHeaders[] = [];
   const waiting: Array<() => void> = [];
 
   const server = createServer(async (req, res) => {
     const body = JSON.parse(await read(req)) as ChatRequest;
     requests.push(body);
+    headers.push(req.headers);
     for (const wake of waiting.splice(0)) wake();
     const script = scripts.shift();
     const reply = await (script ?? fallback)(body);
@@ -77,6 +80,7 @@ export async function startFakeOpenAi() {
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    headers,
     /** Queues answers for the next requests, in order. */
     script(...next: Array<Script | FakeReply>) {
       scripts.push(...next.map((entry) => (typeof entry === 'function' ? entry : () => entry)));

@@ -33,10 +33,10 @@ interface CallOutcome {
  * 500s until the caller is told it is taking too long, and finally the caller leaves feedback.
  */
 async function playFailingCall(url: string, phone: string, database: TestDatabase, openai: FakeOpenAi): Promise<CallOutcome> {
-  const { callSid, post, sayAndWait: say } = phoneCaller(url, phone);
+  const { callSid, ring, pin, hangUp, sayAndWait: say } = phoneCaller(url, phone);
 
-  await post('/voice/incoming', { CallStatus: 'ringing' });
-  await post('/voice/pin', { Digits: PIN });
+  await ring();
+  await pin(PIN);
 
   openai.script(
     completion({ toolCalls: [{ id: 'call_calendar', name: 'list_calendar_events', arguments: '{}' }] }),
@@ -62,7 +62,7 @@ async function playFailingCall(url: string, phone: string, database: TestDatabas
     completion({ content: 'Thanks, I have passed that on.' }),
   );
   const feedback = await say(SAID.feedback);
-  await post('/voice/status', { CallStatus: 'completed', CallDuration: '30' });
+  await hangUp();
   return { callSid, replies: { calendar, refused, outage, feedback } };
 }
 

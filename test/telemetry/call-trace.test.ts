@@ -55,6 +55,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
   /** The call's webhook spans, in the order the webhooks were posted. */
   let webhooks: ReceivedSpan[];
   let sent: string;
+  let stdout: string[];
 
   before(async () => {
     database = await createTestDatabase();
@@ -66,9 +67,9 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
     try {
       const call = phoneCaller(app.url, phone);
       callSid = call.callSid;
-      await call.post('/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
-      await call.post('/voice/pin', { Digits: '0000' });
-      await call.post('/voice/pin', { Digits: PIN });
+      await call.ring();
+      await call.pin('0000');
+      await call.pin(PIN);
 
       openai.script(
         completion({ toolCalls: [{ id: 'call_todo', name: 'create_todo', arguments: '{"title":"call the dentist about my molar"}' }] }),
@@ -89,7 +90,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
         return completion({ content: 'Done, sorry for the wait.' });
       });
       const held = await call.say(SAID.slow);
-      expect(held.heard?.redirect, held.reply).to.match(/^\/voice\/turn\/result\?turn=/);
+      expect(held.heard?.redirect, held.reply).to.match(/^\/voice\/turn\/result\?turn=[^&]+&traceparent=/);
       slow.open();
       const collected = await call.post(held.heard!.redirect!);
       expect(collected.reply).to.equal('Done, sorry for the wait.');
@@ -104,10 +105,11 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       await call.say(SAID.feedback);
       const bye = await call.say(SAID.goodbye);
       expect(bye.heard?.hangup).to.equal(true);
-      await call.post('/voice/status', { CallStatus: 'completed', CallDuration: '42' });
+      await call.hangUp('42');
     } finally {
       // The app exits only after every pipeline has flushed: after this, all that will arrive has.
       expect(await app.stop('SIGTERM')).to.equal(0);
+      stdout = app.stdout;
     }
     webhooks = otlp.spans
       .filter((span) => span.name.startsWith('voice_call.') && span.attributes['twilio.call_sid'] === callSid)
@@ -130,7 +132,14 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
   const agentOf = (turn: ReceivedSpan | undefined) => childrenOf(turn).find((span) => span.name === 'invoke_agent convonet');
   const metric = (name: string) => otlp.metrics.filter((candidate) => candidate.name === name).at(-1);
 
-  it('when every webhook of the call has run, then each one is a span of one trace under the incoming call, linked to its HTTP span', () => {
+  /** The HTTP server span a webhook's span runs under: its nearest SERVER ancestor. */
+  const httpSpanOf = (span: ReceivedSpan | undefined): ReceivedSpan | undefined => {
+    const parent = otlp.spans.find((candidate) => candidate.spanId === span?.parentSpanId);
+    if (!parent) return undefined;
+    return parent.kind === 2 && parent.attributes['http.route'] ? parent : httpSpanOf(parent);
+  };
+
+  it('when every webhook the TwiML named has run, then its HTTP span and everything under it are in the call\'s trace, each a child of the first webhook', () => {
     const turn = 'voice_call.process_audio';
     expect(webhooks.map((span) => span.name)).to.deep.equal([
       'voice_call.incoming',
@@ -146,15 +155,41 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       'voice_call.status',
     ]);
     const [incoming, ...later] = webhooks;
-    expect(new Set(webhooks.map((span) => span.traceId)).size).to.equal(1);
-    expect(later.every((span) => span.parentSpanId === incoming?.spanId)).to.equal(true);
-    for (const span of webhooks) {
-      const http = otlp.spans.find((candidate) => candidate.spanId === span.links[0]?.spanId);
-      expect(http?.attributes['twilio.call_sid'], `${span.name} links to its HTTP span`).to.equal(callSid);
+    const callTrace = incoming!.traceId;
+    const twimlDriven = later.filter((span) => span.name !== 'voice_call.status');
+    for (const span of [incoming, ...twimlDriven]) {
+      const http = httpSpanOf(span);
+      expect(http?.attributes['http.route'], `${span?.name}'s HTTP span`).to.equal(span?.attributes['twilio.webhook']);
+      expect(http?.traceId, `${span?.name}'s HTTP span`).to.equal(callTrace);
+      expect(span?.links, `${span?.name} needs no link`).to.deep.equal([]);
+      if (span !== incoming) expect(http?.parentSpanId, `${span?.name}'s HTTP span hangs off the call`).to.equal(incoming?.spanId);
     }
+    // The first webhook's HTTP span is the root of the call's trace.
+    expect(httpSpanOf(incoming)?.parentSpanId).to.equal(undefined);
+    // Every span of that trace, koa, knex and the agent's included, is one of this call's.
+    const inTrace = otlp.spans.filter((span) => span.traceId === callTrace);
+    expect(inTrace.length).to.be.greaterThan(100);
+    expect([...new Set(inTrace.map((span) => span.scope.name))]).to.include.members(['convonet', '@opentelemetry/instrumentation-http', '@opentelemetry/instrumentation-knex']);
   });
 
-  it('when the caller creates a todo, then the turn holds invoke_agent, its chat and execute_tool children, and the tool\'s knex and pg spans', () => {
+  it('when the status callback (set in the Twilio console, so its URL carries no trace) arrives, then its span continues the call\'s trace and links to its own HTTP span', () => {
+    const status = webhooks.at(-1);
+    expect(status?.traceId).to.equal(webhooks[0]?.traceId);
+    expect(status?.parentSpanId).to.equal(webhooks[0]?.spanId);
+    const http = otlp.spans.find((span) => span.spanId === status?.links[0]?.spanId);
+    expect(http?.attributes).to.include({ 'http.route': '/voice/status', 'twilio.call_sid': callSid });
+    expect(http?.traceId).not.to.equal(status?.traceId);
+  });
+
+  it('when a webhook is logged, then its line carries twilio.call_sid and the trace and span ids of its span in the call\'s trace', () => {
+    const lines = stdout.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'webhook' && line['twilio.call_sid'] === callSid);
+    expect(lines.map((line) => line.webhook)).to.have.length(webhooks.length);
+    expect(lines.map((line) => [line.trace_id, line.span_id])).to.deep.equal(webhooks.map((span) => [span.traceId, span.spanId]));
+    const listening = stdout.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'listening');
+    expect(listening).not.to.have.property('trace_id');
+  });
+
+  it('when the caller creates a todo, then the turn holds invoke_agent, its chat and execute_tool children, and one database span per query of the tool', () => {
     const turn = turnSaying(SAID.todo);
     const agent = agentOf(turn);
     const genAi = childrenOf(agent)
@@ -163,9 +198,16 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       .map((span) => span.name);
     expect(genAi).to.deep.equal([`chat ${MODEL}`, 'execute_tool create_todo', `chat ${MODEL}`]);
     const tool = childrenOf(agent).find((span) => span.name === 'execute_tool create_todo');
-    const database = descendantsOf(tool);
-    expect(database.some((span) => span.attributes['knex.version'] !== undefined), 'knex spans').to.equal(true);
-    expect(database.some((span) => span.attributes['db.system.name'] === 'postgresql' || span.attributes['db.system'] === 'postgresql'), 'pg spans').to.equal(true);
+    const queries = descendantsOf(tool).filter((span) => span.attributes['db.query.text'] !== undefined);
+    expect(queries.map((span) => span.name)).to.include.members(['INSERT todos']);
+    for (const query of queries) {
+      expect(query.scope.name, query.name).to.equal('@opentelemetry/instrumentation-knex');
+      expect(query.attributes, query.name).to.include({ 'db.system.name': 'postgresql', 'db.namespace': new URL(database.url).pathname.slice(1) });
+      expect(query.name).to.equal(query.attributes['db.query.summary']);
+      expect(query.name.split(' ')[0]).to.equal(query.attributes['db.operation.name']).and.match(/^[A-Z]+$/);
+    }
+    // One span per query: no driver-level span repeats what the knex span says.
+    expect(otlp.spans.filter((span) => span.scope.name === '@opentelemetry/instrumentation-pg')).to.deep.equal([]);
   });
 
   it('when a turn has run, then the turn, agent, chat and tool spans carry the GenAI and call attributes', async () => {
@@ -196,6 +238,13 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       'gen_ai.usage.input_tokens': 120,
       'gen_ai.usage.output_tokens': 18,
     });
+    const openaiServer = new URL(openai.baseURL);
+    expect(firstChat?.attributes).to.include({
+      'gen_ai.conversation.id': firstThread.id,
+      'server.address': openaiServer.hostname,
+      'server.port': Number(openaiServer.port),
+    });
+    expect(firstChat?.attributes['gen_ai.response.id']).to.match(/^chatcmpl-/);
     expect(firstChat?.kind).to.equal(3); // client
     expect(attribute(firstChat, 'gen_ai.response.finish_reasons')).to.deep.equal(['tool_calls']);
     expect(attribute(lastChat, 'gen_ai.response.finish_reasons')).to.deep.equal(['stop']);
@@ -203,6 +252,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.name': 'create_todo',
       'gen_ai.tool.call.id': 'call_todo',
+      'gen_ai.conversation.id': firstThread.id,
       'convonet.tool.outcome': 'success',
     });
     const calendarTool = childrenOf(agentOf(turnSaying(SAID.calendar))).find((span) => span.name.startsWith('execute_tool'));
