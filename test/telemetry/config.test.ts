@@ -15,26 +15,35 @@ describe('telemetry configuration', () => {
   });
 
   it('when OTEL_TRACES_EXPORTER is unset, then a DSN implies sentry and an endpoint implies otlp', () => {
-    expect(readTelemetryConfig({ SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
-    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.exporters).to.deep.equal(['otlp']);
-    expect(readTelemetryConfig({ SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.exporters).to.deep.equal(['sentry', 'otlp']);
+    expect(readTelemetryConfig({ SENTRY_DSN: DSN })?.traces).to.deep.equal(['sentry']);
+    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.traces).to.deep.equal(['otlp']);
+    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${ENDPOINT}/v1/traces` })?.traces).to.deep.equal(['otlp']);
+    expect(readTelemetryConfig({ SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.traces).to.deep.equal(['sentry', 'otlp']);
   });
 
   it('when OTEL_TRACES_EXPORTER=none, then telemetry is off even with a DSN', () => {
     expect(readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'none', SENTRY_DSN: DSN })).to.equal(null);
   });
 
-  it('when exporters are listed, then logs and metrics follow them and the start-up line says so', () => {
+  it('when exporters are listed, then logs follow them, metrics go to OTLP, and the start-up line says so', () => {
     const config = readTelemetryConfig({
       OTEL_TRACES_EXPORTER: 'sentry,otlp,console',
       SENTRY_DSN: DSN,
       SENTRY_ENVIRONMENT: 'production',
       RENDER_GIT_COMMIT: 'abc123',
     });
-    expect(config).to.include({ otlpLogs: true, otlpMetrics: true, sentryLogs: true, release: 'abc123', environment: 'production' });
-    expect(describeTelemetry(config)).to.match(
-      /^telemetry: exporters=sentry,otlp,console tracer_provider=opentelemetry sampler=parentbased_always_on .*environment=production release=abc123/,
+    expect(config).to.deep.include({ logs: ['sentry', 'otlp'], metrics: 'otlp', release: 'abc123', environment: 'production' });
+    expect(describeTelemetry(config, {})).to.equal(
+      'telemetry: exporters=sentry,otlp,console tracer_provider=opentelemetry sampler=parentbased_always_on logs=sentry,otlp metrics=otlp environment=production release=abc123 capture_content=false',
     );
+  });
+
+  it('when OTEL_LOGS_EXPORTER or OTEL_METRICS_EXPORTER is set, then it decides, as the specification says', () => {
+    const off = readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' });
+    expect(off).to.deep.include({ logs: [], metrics: 'env' });
+    const prometheus = readTelemetryConfig({ SENTRY_DSN: DSN, OTEL_METRICS_EXPORTER: 'prometheus', OTEL_LOGS_EXPORTER: 'otlp' });
+    expect(prometheus).to.deep.include({ logs: ['otlp'], metrics: 'env' });
+    expect(describeTelemetry(prometheus, { OTEL_METRICS_EXPORTER: 'prometheus' })).to.include('metrics=prometheus');
   });
 
   it('when SENTRY_RELEASE and SENTRY_ENVIRONMENT are set, then they win over Render and NODE_ENV', () => {
@@ -50,8 +59,7 @@ describe('telemetry configuration', () => {
   });
 
   it('when the native Sentry bridge is combined with another span exporter, then start-up is refused naming both', () => {
-    const attempt = () =>
-      readTelemetryConfig({ TELEMETRY_TRACER_PROVIDER: 'sentry', OTEL_TRACES_EXPORTER: 'sentry,otlp', SENTRY_DSN: DSN });
+    const attempt = () => readTelemetryConfig({ TELEMETRY_TRACER_PROVIDER: 'sentry', OTEL_TRACES_EXPORTER: 'sentry,otlp', SENTRY_DSN: DSN });
     expect(attempt).to.throw(TelemetryConfigError, /TELEMETRY_TRACER_PROVIDER=sentry.*OTEL_TRACES_EXPORTER=sentry,otlp/);
   });
 
@@ -63,39 +71,39 @@ describe('telemetry configuration', () => {
     expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'sentry' })).to.throw(TelemetryConfigError, /SENTRY_DSN/);
     expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).to.throw(TelemetryConfigError, /OTEL_TRACES_EXPORTER/);
     expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'none,otlp' })).to.throw(TelemetryConfigError, /none/);
-    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).to.throw(
+    expect(() => readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_LOGS_EXPORTER: 'loki' })).to.throw(TelemetryConfigError, /OTEL_LOGS_EXPORTER/);
+  });
+
+  it('when the OTLP protocol is grpc, then it is accepted; any other unknown protocol is refused naming the variable', () => {
+    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })?.traces).to.deep.equal(['otlp']);
+    expect(() => readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' })).to.throw(
       TelemetryConfigError,
-      /OTEL_EXPORTER_OTLP_PROTOCOL/,
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=thrift/,
     );
   });
 
-  it('when a sampler is set, then it is honoured and its ratio validated', () => {
-    const config = readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
-    expect(config?.sampler).to.deep.equal({ name: 'parentbased_traceidratio', ratio: 0.25 });
-    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' })).to.throw(
-      /OTEL_TRACES_SAMPLER_ARG/,
-    );
+  it('when an endpoint has no http(s) scheme, then start-up is refused naming the variable, and a DSN\'s key is never repeated', () => {
+    expect(() => readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' })).to.throw(TelemetryConfigError, /OTEL_EXPORTER_OTLP_ENDPOINT=localhost:4318: not an http/);
+    expect(() => readTelemetryConfig({ SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4318/v1/logs' })).to.throw(TelemetryConfigError, /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT/);
+    const attempt = () => readTelemetryConfig({ SENTRY_DSN: 'ftp://secretkey@example.com/1' });
+    expect(attempt).to.throw(TelemetryConfigError, /SENTRY_DSN/);
+    expect(attempt).to.throw(TelemetryConfigError, /^(?!.*secretkey)/);
   });
 
-  it('when OTEL_LOGS_EXPORTER or OTEL_METRICS_EXPORTER is none, then that signal stays home', () => {
-    const config = readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' });
-    expect(config).to.include({ otlpLogs: false, otlpMetrics: false });
+  it('when a sampler is set, then its name and ratio are validated, and the native bridge gets the ratio as its sample rate', () => {
+    const config = readTelemetryConfig({ SENTRY_DSN: DSN, TELEMETRY_TRACER_PROVIDER: 'sentry', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    expect(config?.sentrySampleRate).to.equal(0.25);
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' })).to.throw(/OTEL_TRACES_SAMPLER_ARG/);
+    expect(() => readTelemetryConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'sometimes' })).to.throw(/OTEL_TRACES_SAMPLER=sometimes/);
   });
 
-  it('when OTLP headers are set, then each signal gets the general ones under its own, and their values are known secrets', () => {
+  it('when OTLP headers are set, then their names are kept from Sentry and their values are known secrets', () => {
     const config = readTelemetryConfig({
       OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT,
       OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=general%20key, x-team=a',
       OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-api-key=traces-key',
     });
-    expect(config?.otlpHeaders.traces).to.deep.equal({ 'x-api-key': 'traces-key', 'x-team': 'a' });
-    expect(config?.otlpHeaders.logs).to.deep.equal({ 'x-api-key': 'general key', 'x-team': 'a' });
+    expect(config?.otlpHeaderNames).to.include.members(['x-api-key', 'x-team']);
     expect(config?.knownSecrets).to.include.members(['general key', 'traces-key']);
-  });
-
-  it('when an OTLP header value holds a malformed %, then start-up is refused naming the variable, not the value', () => {
-    const attempt = () => readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cr%zz' });
-    expect(attempt).to.throw(TelemetryConfigError, /OTEL_EXPORTER_OTLP_HEADERS.*x-api-key/);
-    expect(attempt).to.throw(TelemetryConfigError, /^(?!.*s3cr)/);
   });
 });
