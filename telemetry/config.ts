@@ -42,6 +42,8 @@ export interface TelemetryConfig {
   /** Key for the phone-number hash; a random per-process key when unset. */
   hashKey?: string;
   shutdownTimeoutMs: number;
+  /** How long a request to Sentry may take before it counts as failed. */
+  sentryTimeoutMs: number;
   /** Host:port of every backend, so requests to them are not traced as app traffic. */
   backendHosts: string[];
   /** Names of the OTLP headers the OTLP backend gets, so that none of them reaches Sentry. */
@@ -141,6 +143,7 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     captureContent: parseFlag(value('TELEMETRY_CAPTURE_CONTENT'), 'TELEMETRY_CAPTURE_CONTENT'),
     hashKey: value('TELEMETRY_HASH_KEY'),
     shutdownTimeoutMs: parsePositiveInt(value('TELEMETRY_SHUTDOWN_TIMEOUT_MS'), 'TELEMETRY_SHUTDOWN_TIMEOUT_MS', 5_000),
+    sentryTimeoutMs: parsePositiveInt(value('TELEMETRY_SENTRY_TIMEOUT_MS'), 'TELEMETRY_SENTRY_TIMEOUT_MS', 10_000),
     backendHosts: [dsn, ...otlpEndpoints.map(([, url]) => url)].flatMap((url) => hostOf(url)),
     otlpHeaderNames: ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'].flatMap((name) =>
       Object.keys(parseKeyPairsIntoRecord(value(name))),

@@ -54,7 +54,7 @@ export function initSentry(config: TelemetryConfig, redactor: Redactor): void {
     spotlight: native && config.sentry?.spotlight ? true : undefined,
     defaultIntegrations: defaultIntegrations(),
     integrations: native ? [] : [Sentry.openTelemetryIntegration()],
-    transport: makeTransport(),
+    transport: makeTransport(config.sentryTimeoutMs),
     beforeSend: (event, hint) => redactor.deep(nameExceptionByClass(event, hint)),
     // Spans are streamed (Sentry 11's default trace lifecycle), so beforeSendSpan, not beforeSendTransaction.
     beforeSendSpan: (span) => {

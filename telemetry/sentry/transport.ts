@@ -4,9 +4,6 @@ import * as Sentry from '@sentry/node';
 import type { BaseTransportOptions, Transport } from '@sentry/core';
 import { OutageLog } from '../sdk/export-outages.ts';
 
-/** As long as an OTLP export may take by default: a backend that never answers is down. */
-export const SENTRY_REQUEST_TIMEOUT_MS = 10_000;
-
 type NodeTransportOptions = Parameters<typeof Sentry.makeNodeTransport>[0];
 
 /**
@@ -16,15 +13,13 @@ type NodeTransportOptions = Parameters<typeof Sentry.makeNodeTransport>[0];
  * Its queue stays bounded by Sentry's own `transportOptions.bufferSize` (64 requests in flight);
  * beyond that, envelopes are dropped and counted as client reports.
  */
-export function makeTransport(outages = new OutageLog('sentry')) {
+export function makeTransport(timeoutMs: number, outages = new OutageLog('sentry')) {
   return (options: BaseTransportOptions): Transport => {
     const client = new URL(options.url).protocol === 'https:' ? https : http;
     const httpModule: NonNullable<NodeTransportOptions['httpModule']> = {
       request: (requestOptions, callback) => {
         const request = client.request(requestOptions as http.RequestOptions, callback);
-        request.setTimeout(SENTRY_REQUEST_TIMEOUT_MS, () => {
-          request.destroy(new Error(`no answer within ${SENTRY_REQUEST_TIMEOUT_MS} ms`));
-        });
+        request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
         return request;
       },
     };

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { startOtlpReceiver } from '../../telemetry/tail/otlp-receiver.ts';
 import { startFakeSentry, type FakeSentry } from '../support/fake-sentry.ts';
 import { spawnApp } from './spawned-app.ts';
 
@@ -24,4 +25,20 @@ describe('a crash after start-up', function () {
       expect(JSON.stringify(events[0])).to.include('crash.ts');
     });
   }
+
+  it('when only OTLP is configured and the process crashes, then the crash reaches it as a FATAL log and an ERROR span before exit', async () => {
+    const otlp = await startOtlpReceiver();
+    try {
+      const app = await spawnApp({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, CRASH: 'uncaught' }, 'test/telemetry/fixtures/crash.ts');
+      expect(await app.exited).to.equal(1);
+      const log = otlp.logs.find((record) => record.severityText === 'FATAL');
+      expect(log?.body).to.equal('crash: fixture crash nobody caught');
+      expect(String(log?.attributes['exception.stacktrace'])).to.include('crash.ts');
+      const span = otlp.spans.find((candidate) => candidate.name === 'process crash');
+      expect(span?.status.code).to.equal(2);
+      expect(span?.events.find((event) => event.name === 'exception')?.attributes['exception.message']).to.equal('fixture crash nobody caught');
+    } finally {
+      await otlp.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { spawnApp, TWILIO_TOKEN } from './spawned-app.ts';
 
 /** Accepts connections and never answers: the worst kind of backend outage. */
-async function startBlackHole(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBlackHole(): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -63,5 +63,33 @@ describe('telemetry isolation from its backends', function () {
     }
     expect(app.stderr.filter((line) => line.startsWith('telemetry: otlp traces export failing'))).to.have.length(1);
     expect(app.stderr.filter((line) => /export recovered/.test(line))).to.have.length(0);
+  });
+
+  it('when Sentry accepts and never answers, then its requests time out, the outage is logged once for every kind of envelope, and shutdown completes', async () => {
+    const { phone } = await seedDemo(database.db, { pin: '7303' });
+    const blackHole = await startBlackHole();
+    const app = await spawnApp({
+      DATABASE_URL: database.url,
+      SENTRY_DSN: `http://publickey@${new URL(blackHole.url).host}/1`,
+      TELEMETRY_SENTRY_TIMEOUT_MS: '300',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+      TELEMETRY_SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    try {
+      // The turn fails (its table is gone): an error event for Sentry, beside the logs and spans.
+      await database.db.raw('alter table turns rename to turns_away');
+      try {
+        const exchanges = await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin: '7303', utterances: ['what are my todos'] });
+        expect(exchanges.every((exchange) => exchange.status >= 200 && exchange.status < 300)).to.equal(true);
+      } finally {
+        await database.db.raw('alter table turns_away rename to turns');
+      }
+      await app.waitForLine(/^telemetry: sentry export failing \(no answer within 300 ms\)/);
+      await app.waitForLine(/^telemetry: sentry traces \(otlp\) export failing/);
+    } finally {
+      expect(await app.stop('SIGTERM')).to.equal(0);
+      await blackHole.close();
+    }
+    expect(app.stderr.filter((line) => line.startsWith('telemetry: sentry export failing'))).to.have.length(1);
   });
 });

@@ -9,6 +9,7 @@ export const TWILIO_TOKEN = 'twilio-test-token-5f0c2d9e8a7b6c1d';
 
 export interface SpawnedApp {
   url: string;
+  pid: number;
   stdout: string[];
   stderr: string[];
   /** Resolves with the first line (stdout or stderr) matching, including lines already seen. */
@@ -85,6 +86,7 @@ export async function spawnApp(env: Record<string, string>, entry = 'src/main.ts
   const { port } = JSON.parse(listening) as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stdout,
     stderr,
     waitForLine,
