@@ -2,12 +2,11 @@
 // endpoint that accepts connections and never answers. Prints the three side by side.
 //
 //   npx tsx bench/webhook-latency.ts [--turns 150] [--callers 4]
-import { createServer, type Server, type Socket } from 'node:net';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { seedDemo } from '../src/db/seed.ts';
 import { newCallSid, postWebhook } from '../src/simulator/call.ts';
 import { startOtlpReceiver } from '../telemetry/tail/otlp-receiver.ts';
+import { startBlackHole } from '../test/support/black-hole.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { spawnApp, TWILIO_TOKEN } from '../test/telemetry/spawned-app.ts';
 
@@ -17,22 +16,6 @@ const { values } = parseArgs({
 const turnsPerCaller = Number(values.turns);
 const callers = Number(values.callers);
 const UTTERANCES = ["what's on my calendar tomorrow", 'what are my reminders', 'who is on the design team'];
-
-/** A port that takes connections and never says a word: the slowest backend there is. */
-async function blackhole(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => sockets.add(socket));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
 
 async function measure(name: string, env: Record<string, string>): Promise<{ name: string; ms: number[] }> {
   const database = await createTestDatabase();
@@ -63,7 +46,7 @@ async function measure(name: string, env: Record<string, string>): Promise<{ nam
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const receiver = await startOtlpReceiver({ port: 0 });
-const hole = await blackhole();
+const hole = await startBlackHole();
 const results = [
   await measure('telemetry off', {}),
   await measure('otlp → receiver', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),

@@ -34,12 +34,12 @@ export function failSpan(span: Span, error: unknown, attributes?: Attributes): v
 /**
  * A low-cardinality name for an error, for `error.type` and metric attributes: a code such as a
  * PostgreSQL SQLSTATE (`42P01`) or a Node system error (`ECONNREFUSED`) when it has one, else its
- * class. Many libraries leave `name` as "Error" (the OpenAI SDK for all of its errors), so the
- * class is read from the constructor: `AuthenticationError`, `RateLimitError`...
+ * class. Many libraries leave `name` generic ("Error" for all of the OpenAI SDK's errors), so the
+ * class is then read from the constructor: `AuthenticationError`, `RateLimitError`...
  */
 export function errorType(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code;
-  return error.name === 'Error' && error.constructor.name ? error.constructor.name : error.name;
+  return error.name.toLowerCase() === 'error' && error.constructor.name ? error.constructor.name : error.name;
 }

@@ -65,10 +65,14 @@ export async function inCallSpan<T>(
   });
 }
 
-/** The current call's trace context as a query string for a URL Twilio will request; '' when off. */
+/**
+ * The current call's trace context as a query string for a URL Twilio will request; '' when
+ * telemetry is off. Outside a call's span (an apology for a webhook that failed before it got
+ * one), the active context: the webhook's own, which is the call's trace when its URL carried it.
+ */
 export function callTraceQuery(): string {
-  const carrier = context.active().getValue(CALL_TRACE) as TraceCarrier | undefined;
-  return carrier ? new URLSearchParams(carrier).toString() : '';
+  const carrier = (context.active().getValue(CALL_TRACE) as TraceCarrier | undefined) ?? injected(context.active());
+  return new URLSearchParams(carrier).toString();
 }
 
 function injected(active: ReturnType<typeof context.active>): TraceCarrier {

@@ -25,15 +25,15 @@ export function captureSpanException(exception: unknown, span: Span, withSpan: W
 }
 
 /**
- * Sentry names an exception by `error.name`, which many libraries leave as "Error" (every OpenAI
- * SDK error, for one): the class it was thrown as says more, as its logs already show.
+ * Sentry names an exception by `error.name`, which many libraries leave generic: "Error" for every
+ * OpenAI SDK error, "error" for every PostgreSQL one. The class it was thrown as says more, as the
+ * app's logs already show.
  */
 export function nameExceptionByClass(event: ErrorEvent, hint: EventHint): ErrorEvent {
   const error = hint.originalException;
   const exception = event.exception?.values?.at(-1);
-  if (error instanceof Error && exception?.type === 'Error' && error.constructor.name && error.constructor.name !== 'Error') {
-    exception.type = error.constructor.name;
-  }
+  const className = error instanceof Error ? error.constructor.name : '';
+  if (exception?.type?.toLowerCase() === 'error' && className && className !== 'Error') exception.type = className;
   return event;
 }
 

@@ -180,6 +180,7 @@ describe('the scripted call at Sentry: feedback and error issues on the call\'s 
       }
       expect(exceptionOf(issues['the refused key'])?.type).to.equal('AuthenticationError');
       expect(exceptionOf(issues['the model failing'])?.type).to.equal('InternalServerError');
+      expect(exceptionOf(issues['the tool backend gone'])?.type).to.equal('DatabaseError');
       const query = sentry.otlpSpans.find((span) => span.name === 'SELECT calendar_events' && span.status.code === 2);
       expect(query?.attributes).to.include({ 'error.type': '42P01', 'db.response.status_code': '42P01' });
     });

@@ -1,0 +1,76 @@
+// Resident memory of the app while every telemetry backend (Sentry and an OTLP endpoint) accepts
+// connections and never answers, over many calls. Prints RSS after a warm-up and at the end.
+//
+//   npx tsx bench/outage-memory.ts [--calls 1000] [--callers 4] [--backends sentry,otlp|sentry|otlp|none]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { seedDemo } from '../src/db/seed.ts';
+import { playCall } from '../src/simulator/call.ts';
+import { startBlackHole } from '../test/support/black-hole.ts';
+import { createTestDatabase } from '../test/support/database.ts';
+import { spawnApp, TWILIO_TOKEN } from '../test/telemetry/spawned-app.ts';
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '1000' },
+    callers: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '50' },
+    // `none`: telemetry off, the baseline the growth compares with.
+    backends: { type: 'string', default: 'sentry,otlp' },
+  },
+});
+const calls = Number(values.calls);
+const callers = Number(values.callers);
+const warmup = Number(values.warmup);
+const UTTERANCES = ['add a todo to buy oat milk', 'what are my todos'];
+
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+const database = await createTestDatabase();
+const hole = await startBlackHole();
+const { phone, pin } = await seedDemo(database.db, {});
+// Production batching, not the tests' short delays; every backend is the black hole.
+const app = await spawnApp({
+  DATABASE_URL: database.url,
+  SENTRY_DSN: `http://publickey@${new URL(hole.url).host}/1`,
+  OTEL_EXPORTER_OTLP_ENDPOINT: hole.url,
+  OTEL_TRACES_EXPORTER: values.backends,
+  OTEL_BSP_SCHEDULE_DELAY: '5000',
+  OTEL_BLRP_SCHEDULE_DELAY: '1000',
+  OTEL_METRIC_EXPORT_INTERVAL: '60000',
+});
+
+let started = 0;
+let finished = 0;
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, rssMb(app.pid))), 500);
+async function caller(until: number): Promise<void> {
+  while (started < until) {
+    started++;
+    const exchanges = await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin, utterances: UTTERANCES });
+    if (exchanges.some((exchange) => exchange.status >= 300)) throw new Error(`a webhook failed: ${exchanges.map((e) => e.status).join(',')}`);
+    finished++;
+  }
+}
+
+try {
+  await Promise.all(Array.from({ length: callers }, () => caller(warmup)));
+  const afterWarmup = rssMb(app.pid);
+  const startedAt = Date.now();
+  await Promise.all(Array.from({ length: callers }, () => caller(warmup + calls)));
+  const atEnd = rssMb(app.pid);
+  const outages = app.stderr.filter((line) => /export failing/.test(line));
+  console.log(`calls after warm-up  ${calls} (${callers} callers, ${((Date.now() - startedAt) / 1000).toFixed(0)} s), backends ${values.backends}, never answering`);
+  console.log(`rss after ${warmup} calls   ${afterWarmup.toFixed(1)} MB`);
+  console.log(`rss after ${finished} calls  ${atEnd.toFixed(1)} MB   (peak ${Math.max(peak, atEnd).toFixed(1)} MB)`);
+  console.log(`growth               ${(atEnd - afterWarmup).toFixed(1)} MB`);
+  console.log(`outages reported     ${outages.map((line) => line.replace(/^telemetry: (.*) export failing.*$/, '$1')).join('; ')}`);
+} finally {
+  clearInterval(sampler);
+  await app.stop('SIGTERM');
+  await hole.close();
+  await database.drop();
+}
