@@ -13,7 +13,7 @@ export function installShutdown(telemetry: RunningTelemetry, timeoutMs: number):
   (globalThis as Record<symbol, ShutdownHook | undefined>)[SHUTDOWN_HOOK] = () => telemetry.shutdown(timeoutMs);
 
   // A crash is telemetry's to report: capture it, flush every pipeline within the bound, exit 1.
-  // Sentry's own exit handlers are left out (sentry.ts) so that OpenTelemetry is flushed too.
+  // Sentry's own exit handlers are left out (sentry/init.ts) so that OpenTelemetry is flushed too.
   let crashing = false;
   const crash = (error: unknown, origin: string): void => {
     process.stderr.write(`${origin}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

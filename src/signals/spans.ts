@@ -24,11 +24,28 @@ export async function inSpan<T>(
   });
 }
 
+// Failures already on one of the app's spans, so that one caught again higher up is not recorded twice.
+const recorded = new WeakSet<Error>();
+
 export function failSpan(span: Span, error: unknown, attributes?: Attributes): void {
   const err = error instanceof Error ? error : new Error(String(error));
+  recorded.add(err);
   span.recordException(err);
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
   span.setAttributes({ [ERROR_TYPE]: errorType(err), ...attributes });
+}
+
+/**
+ * A failure caught where none of the app's spans may hold it (a webhook that failed before its
+ * call's span started, say on a database that is down): recorded on a span of its own under the
+ * active one, so that it is an error on the trace and in the error backend like every other.
+ * Already recorded on one of the app's spans: nothing more.
+ */
+export function recordFailure(name: string, error: unknown): void {
+  if (error instanceof Error && recorded.has(error)) return;
+  const span = tracer.startSpan(name);
+  failSpan(span, error);
+  span.end();
 }
 
 /**

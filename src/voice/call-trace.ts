@@ -6,6 +6,7 @@ import {
   SpanKind,
   trace,
   type Attributes,
+  type Context,
   type Span,
   type SpanOptions,
 } from '@opentelemetry/api';
@@ -75,7 +76,7 @@ export function callTraceQuery(): string {
   return new URLSearchParams(carrier).toString();
 }
 
-function injected(active: ReturnType<typeof context.active>): TraceCarrier {
+function injected(active: Context): TraceCarrier {
   const carrier: TraceCarrier = {};
   propagation.inject(active, carrier);
   return carrier;

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { trace, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -18,7 +18,7 @@ import {
   WEBHOOK_OUTCOME,
 } from '../signals/attributes.ts';
 import { calls, errors } from '../signals/metrics.ts';
-import { errorType, failSpan } from '../signals/spans.ts';
+import { errorType, recordFailure } from '../signals/spans.ts';
 import { inCallSpan, type TraceCarrier } from './call-trace.ts';
 import { signIn } from './sign-in.ts';
 import { understand } from './speech.ts';
@@ -160,9 +160,8 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     try {
       twiml = await produce();
     } catch (error) {
-      // Already on the call's span when it got that far; on the request's own span when it did not.
-      const span = trace.getActiveSpan();
-      if (span) failSpan(span, error);
+      // Already on the call's span when it got that far; on a span of its own when it did not.
+      recordFailure('voice_call.failure', error);
       errors.add(1, { [ERROR_TYPE]: errorType(error) });
       logger.error({ err: error, [TWILIO_CALL_SID]: callSid, webhook: ctx.path }, 'webhook failed');
       ctx.state.outcome = 'apologised';

@@ -5,6 +5,7 @@ import { startOtlpReceiver, type OtlpReceiver } from '../../telemetry/tail/otlp-
 import { startOtlpGrpcReceiver } from '../support/fake-otlp-grpc.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeSentry, type FakeSentry } from '../support/fake-sentry.ts';
+import { phoneCaller } from './phone-caller.ts';
 import { spawnApp, TWILIO_TOKEN, type SpawnedApp } from './spawned-app.ts';
 
 const PIN = '8461';
@@ -254,6 +255,34 @@ describe('telemetry backends, with the real app spawned as `npm start` runs it',
       expect(span?.status.code).to.equal(2);
       expect(span?.events.some((spanEvent) => spanEvent.name === 'exception')).to.equal(true);
       expect(event?.exception?.values?.[0]?.stacktrace?.frames?.length).to.be.greaterThan(0);
+    });
+
+    it('when the database fails before the call\'s span starts, then the caller is apologised to and the failure is one issue on its own span in the call\'s trace', async () => {
+      const app = await spawnApp({ DATABASE_URL: database.url, SENTRY_DSN: sentry.dsn });
+      let apology: string;
+      let callSid: string;
+      try {
+        const call = phoneCaller(app.url, phone);
+        callSid = call.callSid;
+        await call.ring();
+        await call.pin(PIN);
+        await database.db.raw('alter table calls rename to calls_away');
+        try {
+          apology = (await call.say('what are my todos')).reply;
+        } finally {
+          await database.db.raw('alter table calls_away rename to calls');
+        }
+      } finally {
+        expect(await app.stop('SIGTERM')).to.equal(0);
+      }
+      expect(apology).to.match(/sorry, something went wrong/i);
+      const events = sentry.errorEvents();
+      expect(events, JSON.stringify(events.map((event) => event.exception?.values?.[0]?.value))).to.have.length(1);
+      const span = sentry.otlpSpans.find((candidate) => candidate.spanId === events[0]?.contexts?.trace?.span_id);
+      expect(span?.name).to.equal('voice_call.failure');
+      expect(span?.attributes['error.type']).to.equal('42P01');
+      const incoming = sentry.otlpSpans.find((candidate) => candidate.name === 'voice_call.incoming' && candidate.attributes['twilio.call_sid'] === callSid);
+      expect(span?.traceId).to.equal(incoming?.traceId);
     });
 
     it("when spans are native Sentry spans, then exactly one error event carries the recording span's ids, with its stack", async () => {
