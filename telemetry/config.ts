@@ -7,8 +7,6 @@
  * would only warn about at runtime. No SDK is imported here: deciding that telemetry is off must
  * cost nothing.
  */
-import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
-
 /** Span backends. `otlp` and `console` are the specification's names; `sentry` is ours. */
 export type TraceBackend = 'sentry' | 'otlp' | 'console';
 /** Log backends: OTLP, Sentry logs, or `console` (pino already writes every record to stdout). */
@@ -146,7 +144,7 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     sentryTimeoutMs: parsePositiveInt(value('TELEMETRY_SENTRY_TIMEOUT_MS'), 'TELEMETRY_SENTRY_TIMEOUT_MS', 10_000),
     backendHosts: [dsn, ...otlpEndpoints.map(([, url]) => url)].flatMap((url) => hostOf(url)),
     otlpHeaderNames: ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'].flatMap((name) =>
-      Object.keys(parseKeyPairsIntoRecord(value(name))),
+      Object.keys(headerPairs(value(name))),
     ),
     knownSecrets: secretsFromEnvironment(env),
   };
@@ -158,14 +156,14 @@ const SECRET_VARIABLE = /(TOKEN|SECRET|PASSWORD|API_KEY|_KEY$|HEADERS$)/;
 /**
  * Values of secret-looking environment variables, removed wherever they show up: the surest way
  * to keep the Twilio auth token or an API key out of an error message or a URL. Of a `*_HEADERS`
- * variable (key=value,...), the values are the secrets, read as the exporters read them; of
+ * variable (key=value,...), the values are the secrets; of
  * DATABASE_URL, the password.
  */
 export function secretsFromEnvironment(env: NodeJS.ProcessEnv): string[] {
   const secrets: string[] = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!raw || !SECRET_VARIABLE.test(name)) continue;
-    if (name.endsWith('HEADERS')) secrets.push(...Object.values(parseKeyPairsIntoRecord(raw)));
+    if (name.endsWith('HEADERS')) secrets.push(...Object.values(headerPairs(raw)));
     else secrets.push(raw);
   }
   const databaseUrl = env.DATABASE_URL;
@@ -279,6 +277,31 @@ function requireHttpUrl(name: string, raw: string): void {
   if (protocol !== 'http:' && protocol !== 'https:') {
     const shown = raw.replace(/\/\/[^@/]*@/, '//***@');
     throw new TelemetryConfigError(`${name}=${shown}: not an http:// or https:// URL (write the scheme, e.g. http://localhost:4318)`);
+  }
+}
+
+/**
+ * `key=value,key2=value2` as the exporters read OTEL_EXPORTER_OTLP_*HEADERS (`;` starts
+ * metadata; each side URL-decoded), without loading the SDK to do it.
+ */
+function headerPairs(raw: string | undefined): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const entry of raw?.split(',') ?? []) {
+    const pair = entry.split(';', 1)[0] ?? '';
+    const separator = pair.indexOf('=');
+    if (separator <= 0) continue;
+    const key = decoded(pair.slice(0, separator).trim());
+    const value = decoded(pair.slice(separator + 1).trim());
+    if (key && value) pairs[key] = value;
+  }
+  return pairs;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ContextManager } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { TelemetryConfig } from '../config.ts';
@@ -52,7 +53,8 @@ export async function startTelemetry(config: TelemetryConfig): Promise<RunningTe
     // `env`: NodeSDK reads OTEL_METRICS_EXPORTER. Otherwise metrics follow the span backends.
     metricReaders: config.metrics === 'env' ? undefined : config.metrics === 'otlp' ? [otlpMetricReader()] : [],
     instrumentations: createInstrumentations({ sendLogs: logProcessors.length > 0, ownBackends: config.backendHosts }),
-    ...(native ? { contextManager: null as never, textMapPropagator: null } : {}),
+    // null: NodeSDK registers none, and Sentry's stay (its types omit null; its code reads it so).
+    ...(native ? { contextManager: null as unknown as ContextManager, textMapPropagator: null } : {}),
   });
   sdk.start();
 
