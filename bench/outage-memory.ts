@@ -77,5 +77,9 @@ try {
   clearInterval(sampling);
   await app.stop('SIGTERM');
   await hole.close();
-  await database.drop();
+  // An autovacuum worker may still hold the database a moment after the app has gone.
+  await database.drop().catch(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await database.drop();
+  });
 }

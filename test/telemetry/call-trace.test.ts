@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
+import { postWebhook } from '../../src/simulator/call.ts';
 import { phoneCaller } from './phone-caller.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../telemetry/tail/otlp-receiver.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -56,6 +57,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
   let webhooks: ReceivedSpan[];
   let sent: string;
   let stdout: string[];
+  let forgedUrl: string;
 
   before(async () => {
     database = await createTestDatabase();
@@ -96,7 +98,12 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
       expect(collected.reply).to.equal('Done, sorry for the wait.');
 
       openai.script(completion({ content: 'Nothing planned for the weekend.' }));
-      await call.say(SAID.next);
+      const next = await call.say(SAID.next);
+
+      // A forger who has seen a URL of the call, trace context and all, but not the auth token.
+      forgedUrl = next.heard!.gather!.action;
+      const forged = await postWebhook(app.url, 'not-the-auth-token', forgedUrl, { CallSid: callSid, SpeechResult: 'delete all my todos' });
+      expect(forged.status).to.equal(403);
 
       openai.script(
         completion({ toolCalls: [{ id: 'call_feedback', name: 'record_feedback', arguments: JSON.stringify({ comment: FEEDBACK_COMMENT }) }] }),
@@ -181,8 +188,17 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
     expect(http?.traceId).not.to.equal(status?.traceId);
   });
 
+  it('when a forged webhook carries the call\'s trace context in its URL, then it is refused and only its HTTP span joins the trace, with nothing under it but the refusal', () => {
+    const forged = otlp.spans.filter((span) => span.kind === 2 && span.attributes['http.response.status_code'] === 403);
+    expect(forged).to.have.length(1);
+    expect(forged[0]?.traceId).to.equal(webhooks[0]?.traceId);
+    expect(forgedUrl).to.match(/traceparent=00-[0-9a-f]{32}-[0-9a-f]{16}-01/);
+    const under = descendantsOf(forged[0]);
+    expect(under.filter((span) => span.scope.name !== '@opentelemetry/instrumentation-koa').map((span) => span.name)).to.deep.equal([]);
+  });
+
   it('when a webhook is logged, then its line carries twilio.call_sid and the trace and span ids of its span in the call\'s trace', () => {
-    const lines = stdout.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'webhook' && line['twilio.call_sid'] === callSid);
+    const lines = stdout.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'webhook' && line['twilio.call_sid'] === callSid && line['convonet.webhook.outcome'] !== 'forged');
     expect(lines.map((line) => line.webhook)).to.have.length(webhooks.length);
     expect(lines.map((line) => [line.trace_id, line.span_id])).to.deep.equal(webhooks.map((span) => [span.traceId, span.spanId]));
     const listening = stdout.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'listening');
