@@ -1,10 +1,10 @@
-// Resident memory of the app while every telemetry backend (Sentry and an OTLP endpoint) accepts
-// connections and never answers, over many calls. RSS is sampled every half second after a
-// warm-up; it swings by tens of MB with garbage collection, so the growth is the median of the
-// last tenth of the run against the median of the first tenth, with the peak beside them.
+// Memory of the app while every telemetry backend (Sentry and an OTLP endpoint) accepts
+// connections and never answers, over many calls: after a warm-up and at the end, the app
+// collects garbage and reports its heap and resident size (bench/fixtures/app-with-memory-probe.ts),
+// so the growth is what stays, not what the next collection would free.
 //
-//   npx tsx bench/outage-memory.ts [--calls 1000] [--callers 4] [--backends sentry,otlp|sentry|otlp|none]
-import { readFileSync } from 'node:fs';
+//   npx tsx bench/outage-memory.ts [--calls 1000] [--callers 4] [--warmup 200] [--backends sentry,otlp|sentry|otlp|none]
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { seedDemo } from '../src/db/seed.ts';
 import { playCall } from '../src/simulator/call.ts';
@@ -26,10 +26,13 @@ const callers = Number(values.callers);
 const warmup = Number(values.warmup);
 const UTTERANCES = ['add a todo to buy oat milk', 'what are my todos'];
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
 }
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const database = await createTestDatabase();
 const hole = await startBlackHole();
@@ -43,13 +46,22 @@ const app = await spawnApp({
   OTEL_BSP_SCHEDULE_DELAY: '5000',
   OTEL_BLRP_SCHEDULE_DELAY: '1000',
   OTEL_METRIC_EXPORT_INTERVAL: '60000',
-});
+  NODE_OPTIONS: '--expose-gc',
+}, 'bench/fixtures/app-with-memory-probe.ts');
+
+/** Asks the app to collect garbage and report its memory. */
+async function probe(): Promise<Memory> {
+  const seen = app.stderr.length;
+  process.kill(app.pid, 'SIGUSR2');
+  for (;;) {
+    const line = app.stderr.slice(seen).find((candidate) => candidate.startsWith('memory '));
+    if (line) return JSON.parse(line.slice('memory '.length)) as Memory;
+    await delay(100);
+  }
+}
 
 let started = 0;
 let finished = 0;
-const samples: number[] = [];
-let sampling: NodeJS.Timeout | undefined;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 async function caller(until: number): Promise<void> {
   while (started < until) {
     started++;
@@ -61,20 +73,18 @@ async function caller(until: number): Promise<void> {
 
 try {
   await Promise.all(Array.from({ length: callers }, () => caller(warmup)));
-  sampling = setInterval(() => samples.push(rssMb(app.pid)), 500);
+  const before = await probe();
   const startedAt = Date.now();
   await Promise.all(Array.from({ length: callers }, () => caller(warmup + calls)));
-  const tenth = Math.max(1, Math.floor(samples.length / 10));
-  const first = median(samples.slice(0, tenth));
-  const last = median(samples.slice(-tenth));
+  const after = await probe();
   const outages = app.stderr.filter((line) => /export failing/.test(line));
-  console.log(`calls after warm-up   ${calls} (${callers} callers, ${((Date.now() - startedAt) / 1000).toFixed(0)} s), backends ${values.backends}, never answering`);
-  console.log(`rss, first tenth      ${first.toFixed(1)} MB (median of ${tenth} samples, after ${warmup} warm-up calls)`);
-  console.log(`rss, last tenth       ${last.toFixed(1)} MB (median, after ${finished} calls; peak ${Math.max(...samples).toFixed(1)} MB)`);
-  console.log(`growth                ${(last - first).toFixed(1)} MB`);
-  console.log(`outages reported      ${outages.map((line) => line.replace(/^telemetry: (.*) export failing.*$/, '$1')).join('; ')}`);
+  console.log(`${calls} calls after ${warmup} to warm up, ${callers} callers, ${((Date.now() - startedAt) / 1000).toFixed(0)} s; backends: ${values.backends}, never answering`);
+  console.log(`                 after warm-up   after ${finished} calls   growth`);
+  for (const key of ['heapUsed', 'external', 'rss'] as const) {
+    console.log(`${key.padEnd(16)} ${mb(before[key]).padStart(13)}   ${mb(after[key]).padStart(16)}   ${mb(after[key] - before[key]).padStart(8)}`);
+  }
+  console.log(`outages reported: ${outages.map((line) => line.replace(/^telemetry: (.*) export failing.*$/, '$1')).join('; ') || 'none'}`);
 } finally {
-  clearInterval(sampling);
   await app.stop('SIGTERM');
   await hole.close();
   // An autovacuum worker may still hold the database a moment after the app has gone.
