@@ -45,7 +45,7 @@ export async function startTelemetry(config: TelemetryConfig): Promise<RunningTe
   const sdk = new NodeSDK({
     resource: baseResource(config),
     resourceDetectors: resourceDetectors(),
-    // Redaction first: every processor after it, exporters included, sees the redacted span.
+    // Names first, then redaction: every exporter after them sees the named, redacted span.
     spanProcessors: native
       ? []
       : [new DatabaseSpanProcessor(), new RedactingSpanProcessor(redactor), ...spanProcessors(config, sentry?.sentryOtlpEndpoint(config.sentry?.dsn))],
