@@ -4,6 +4,17 @@
 # reachable on 127.0.0.1:5432. Safe to run again: each step checks before it acts.
 set -euo pipefail
 
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  cat <<'USAGE'
+Gets PostgreSQL running for the tests on Debian or Ubuntu: installs the postgresql package when
+missing (as root, or through sudo), starts the cluster, and creates the role convonet (password
+convonet-test, allowed to create databases) on 127.0.0.1:5432. Running it again changes nothing.
+
+  npm run db:up
+USAGE
+  exit 0
+fi
+
 role=convonet
 password=convonet-test
 url="postgres://$role:$password@127.0.0.1:5432/postgres"

@@ -1,12 +1,27 @@
-import { ConfigError, DEVELOPMENT_TWILIO_TOKEN, loadConfig, type Config } from './config.ts';
-import { seedDemoIfEmpty } from './db/seed.ts';
+import { readCommandLine } from './command-line.ts';
+import { DEVELOPMENT_TWILIO_TOKEN, loadConfig } from './config.ts';
+import { ADD_YOURSELF, seedDemoIfEmpty } from './db/seed.ts';
 import { createLogger } from './log.ts';
 import { start } from './server.ts';
+import { orExit } from './start-failures.ts';
 
 // telemetry/preload.ts, when loaded, leaves its flush here: src must not import it.
 const TELEMETRY_SHUTDOWN = Symbol.for('convonet.shutdown');
 
-const config = readConfig();
+readCommandLine({
+  name: 'npm start',
+  options: {},
+  usage: `Serves the Twilio webhooks on PORT (3000), with the embedded database in .data/pglite
+unless DATABASE_URL is set, and the offline agent unless OPENAI_API_KEY is set.
+
+  npm start
+
+Configuration is environment variables, or a .env file in the project root (the environment
+wins); the README's Configuration section lists them. A problem at start is one line on stderr
+and exit code 1.`,
+});
+
+const config = await orExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 if (config.twilio.developmentToken) {
   logger.warn(
@@ -15,12 +30,12 @@ if (config.twilio.developmentToken) {
   );
 }
 
-const server = await start({ config, logger });
+const server = await orExit(() => start({ config, logger }), config);
 
 // On the embedded database a newcomer has nobody to sign in as: make the demo caller.
 if ('pgliteDir' in config.database && config.env !== 'production') {
   const demo = await seedDemoIfEmpty(server.db, { timezone: config.agent.defaultTimezone });
-  if (demo) console.error(`Demo caller created: call from ${demo.phone} and give the PIN ${demo.pin}`);
+  if (demo) console.error(`Demo caller created: call from ${demo.phone} and give the PIN ${demo.pin}\n${ADD_YOURSELF}`);
 }
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
@@ -41,14 +56,3 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 
 process.once('SIGTERM', (signal) => void shutdown(signal));
 process.once('SIGINT', (signal) => void shutdown(signal));
-
-/** The configuration, or a one-line reason and exit 1: a stack trace would bury the variable's name. */
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-}

@@ -4,8 +4,9 @@ import type { Server } from 'node:http';
 import { createAgent } from './agent/agent.ts';
 import { chooseProvider } from './agent/choose-provider.ts';
 import { createApp, type App } from './app.ts';
+import { serveCallerCommands } from './callers/command-socket.ts';
 import { loadConfig, type Config } from './config.ts';
-import { createDb, migrate, type Db } from './db/knex.ts';
+import { createDb, embeddedDirectory, migrate, type Db } from './db/knex.ts';
 import { createLogger, type Logger } from './log.ts';
 import { tools } from './tools/index.ts';
 
@@ -34,7 +35,7 @@ export interface StartOptions {
 export async function start(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? createDb(config.database);
+  const db = options.db ?? createDb(config.database, logger);
   await migrate(db);
 
   const provider = chooseProvider(config.agent);
@@ -51,6 +52,9 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   const server: Server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  // Nobody else may open an embedded database this process holds: `npm run users` asks it instead.
+  const dir = options.db ? null : embeddedDirectory(config.database);
+  const callerCommands = dir ? await serveCallerCommands({ db, dir, defaultTimezone: config.agent.defaultTimezone, logger }) : null;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info(
     {
@@ -62,6 +66,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   );
 
   async function stop(): Promise<void> {
+    await callerCommands?.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;

@@ -74,7 +74,7 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     return raw === '' ? undefined : raw;
   };
 
-  if (parseFlag(value('OTEL_SDK_DISABLED'), 'OTEL_SDK_DISABLED')) return null;
+  if (parseSdkDisabled(value('OTEL_SDK_DISABLED'))) return null;
 
   const dsn = value('SENTRY_DSN');
   const spotlight = parseFlag(value('SENTRY_SPOTLIGHT'), 'SENTRY_SPOTLIGHT');
@@ -242,6 +242,16 @@ function sampleRate(sampler: string | undefined, ratio: number): number {
   if (sampler?.endsWith('always_off')) return 0;
   if (sampler?.endsWith('traceidratio')) return ratio;
   return 1;
+}
+
+// OpenTelemetry's booleans: only "true", in any case, is true; any other value is false, with a warning.
+// https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/#boolean
+function parseSdkDisabled(raw: string | undefined): boolean {
+  const lower = raw?.toLowerCase();
+  if (lower !== undefined && lower !== 'true' && lower !== 'false') {
+    process.stderr.write(`telemetry: OTEL_SDK_DISABLED=${raw} is read as false, as OpenTelemetry specifies: set true to switch telemetry off\n`);
+  }
+  return lower === 'true';
 }
 
 function parseFlag(raw: string | undefined, name: string): boolean {

@@ -33,6 +33,8 @@ describe('configuration', () => {
     expect(error).to.be.instanceOf(ConfigError);
     const message = (error as Error).message;
     for (const name of ['PORT', 'DATABASE_URL', 'TRANSFER_NUMBER', 'AGENT_TURN_TIMEOUT_MS']) expect(message).to.include(name);
+    // One line, whatever is wrong, and no value: a wrong DATABASE_URL may hold a password.
+    expect(message).to.not.include('\n').and.not.include('mysql://');
   });
 
   it('when AGENT_PROVIDER=openai has no key, or the time zone is unknown, then start-up is refused', () => {

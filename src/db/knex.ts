@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import Knex from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { lockEmbeddedDatabase } from './embedded-lock.ts';
 import { migrationSource } from './migrations.ts';
 
 // Data access counts changed rows with `.returning('id')`, never the number update() or delete()
@@ -16,8 +18,10 @@ export type Executor = Knex.Knex | Knex.Knex.Transaction;
  * `asyncStackTraces`: a failed query's error carries the stack of the code that built the query
  * (the app's frames) instead of the driver's alone; one stack capture per query, read only when
  * the query fails.
+ * An embedded directory is locked to this process until `destroy()` (or exit): see embedded-lock.ts.
  */
-export function createDb(database: Config['database']): Db {
+export function createDb(database: Config['database'], logger?: Logger): Db {
+  const common = { asyncStackTraces: true, log: knexLog(logger) };
   if ('url' in database) {
     return Knex.knex({
       client: 'pg',
@@ -25,14 +29,32 @@ export function createDb(database: Config['database']): Db {
       pool: { min: 0, max: 10 },
       // Waiting longer for a connection than a caller waits for an answer helps nobody.
       acquireConnectionTimeout: 3_000,
-      asyncStackTraces: true,
+      ...common,
     });
   }
-  const connection =
-    database.pgliteDir === 'memory'
-      ? { database: 'convonet' }
-      : { filename: ensureDir(database.pgliteDir), database: 'convonet' };
-  return Knex.knex({ client: ClientPgLite, dialect: 'postgres', connection, asyncStackTraces: true });
+  const dir = embeddedDirectory(database);
+  if (dir === null) return Knex.knex({ client: ClientPgLite, dialect: 'postgres', connection: { database: 'convonet' }, ...common });
+  const release = lockEmbeddedDatabase(ensureDir(dir));
+  const db = Knex.knex({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dir, database: 'convonet' }, ...common });
+  const close = db.destroy.bind(db);
+  Object.defineProperty(db, 'destroy', { value: () => close().finally(release) });
+  return db;
+}
+
+// knex prints its warnings with console.log, on the stdout that carries the JSON log. A failed
+// connection is thrown to whoever asked for it as well, so knex's own copy (with a stack) is noise.
+function knexLog(logger?: Logger): Knex.Knex.Config['log'] {
+  const warn = (message: unknown): void => {
+    if (String(message).startsWith('Acquire connection error')) logger?.debug({ knex: String(message) }, 'knex: connection failed');
+    else if (logger) logger.warn({ knex: String(message) }, 'knex warning');
+    else console.error(String(message));
+  };
+  return { warn, error: warn, deprecate: warn };
+}
+
+/** The directory of an embedded database kept on disk; null for PostgreSQL or an in-memory one. */
+export function embeddedDirectory(database: Config['database']): string | null {
+  return 'pgliteDir' in database && database.pgliteDir !== 'memory' ? database.pgliteDir : null;
 }
 
 export async function migrate(db: Db): Promise<void> {

@@ -9,6 +9,9 @@ import { createUser, findUserByPhone, setUserPin, type User } from './users.ts';
 
 export const DEMO_PHONE = '+15555550100';
 
+/** Printed wherever the demo caller is: the next step is calling as yourself. */
+export const ADD_YOURSELF = 'To call as yourself: npm run users -- add --phone <your number> --name "<your name>" --pin <4 to 8 digits>';
+
 export interface SeedOptions {
   /** The demo caller's PIN; a random four digits when absent. */
   pin?: string;

@@ -5,17 +5,18 @@ import { hashPin } from './pin-hash.ts';
 export interface User {
   id: string;
   name: string;
-  email: string;
+  email: string | null;
   phone: string;
   pin_hash: string;
   timezone: string;
   active: boolean;
+  pin_locked_until: Date | null;
   created_at: Date;
 }
 
 export interface NewUser {
   name: string;
-  email: string;
+  email?: string;
   /** E.164, e.g. +15555550100; the database refuses anything else. */
   phone: string;
   pin: string;
@@ -36,7 +37,7 @@ export async function createUser(db: Executor, user: NewUser): Promise<User> {
   const [row] = await db<User>('users')
     .insert({
       name: user.name,
-      email: user.email,
+      email: user.email ?? null,
       phone: user.phone,
       pin_hash: await hashPin(user.pin),
       timezone: user.timezone ?? 'UTC',
@@ -50,4 +51,14 @@ export async function createUser(db: Executor, user: NewUser): Promise<User> {
 export async function setUserPin(db: Executor, id: string, pin: string): Promise<boolean> {
   const updated = await db('users').where({ id }).update({ pin_hash: await hashPin(pin) }).returning('id');
   return updated.length > 0;
+}
+
+export async function listUsers(db: Executor): Promise<User[]> {
+  return db<User>('users').orderBy('name').orderBy('phone');
+}
+
+/** Deletes the user and, through the schema's cascades, their todos, reminders, events and threads. */
+export async function removeUser(db: Executor, id: string): Promise<boolean> {
+  const deleted = await db('users').where({ id }).delete().returning('id');
+  return deleted.length > 0;
 }

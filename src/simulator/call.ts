@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import twilio from 'twilio';
+import { PATHS } from '../voice/twiml.ts';
 import { readTwiml, type HeardTwiml } from './twiml-reader.ts';
 
 export interface Exchange {
@@ -26,13 +27,27 @@ export interface CallScript {
   onExchange?: (exchange: Exchange) => void;
 }
 
+/** Why a call stopped before its script ended: the app refused a webhook, or did not take the PIN. */
+export class CallStopped extends Error {
+  override name = 'CallStopped';
+  constructor(
+    readonly reason: 'refused' | 'pin_rejected',
+    /** The exchange that stopped it. */
+    readonly exchange: Exchange,
+  ) {
+    super(reason === 'refused' ? `the app answered ${exchange.webhook} with ${exchange.status}` : 'the app did not accept the PIN');
+  }
+}
+
 export function newCallSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
 }
 
 /**
  * Plays a whole call the way Twilio does: signed form posts to each webhook the TwiML points at,
- * the PIN, each utterance (following redirects), then the status callback.
+ * the PIN, each utterance (following redirects), then the status callback. Throws CallStopped
+ * when the app answers a webhook with an HTTP error, or asks for the PIN again (after hanging up,
+ * as a caller would).
  */
 export async function playCall(script: CallScript): Promise<Exchange[]> {
   const callSid = script.callSid ?? newCallSid();
@@ -44,12 +59,24 @@ export async function playCall(script: CallScript): Promise<Exchange[]> {
     if (caller !== undefined) exchange.caller = caller;
     exchanges.push(exchange);
     script.onExchange?.(exchange);
+    if (exchange.status >= 400) throw new CallStopped('refused', exchange);
     return exchange;
   };
+  const hangUp = () =>
+    post('/voice/status', {
+      CallStatus: 'completed',
+      CallDuration: String(Math.max(1, Math.round((Date.now() - started) / 1000))),
+    });
 
   let last = await post('/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
   if (last.heard?.gather) {
     last = await post(last.heard.gather.action, { Digits: script.pin, CallStatus: 'in-progress' }, `PIN ${'•'.repeat(script.pin.length)}`);
+    // Signed in, the app listens for speech on /voice/turn; otherwise it asked again, or hung up.
+    if (!last.heard?.gather || new URL(last.heard.gather.action, script.url).pathname !== PATHS.turn) {
+      const refusal = last;
+      await hangUp();
+      throw new CallStopped('pin_rejected', refusal);
+    }
   }
   for (const utterance of script.utterances) {
     if (!last.heard?.gather) break;
@@ -58,10 +85,7 @@ export async function playCall(script: CallScript): Promise<Exchange[]> {
       last = await post(last.heard.redirect, { CallStatus: 'in-progress' });
     }
   }
-  await post('/voice/status', {
-    CallStatus: 'completed',
-    CallDuration: String(Math.max(1, Math.round((Date.now() - started) / 1000))),
-  });
+  await hangUp();
   return exchanges;
 }
 

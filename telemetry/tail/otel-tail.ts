@@ -8,19 +8,41 @@ import { startOtlpReceiver } from './otlp-receiver.ts';
 import type { ReceivedBatch, ReceivedLog, ReceivedMetric, ReceivedSpan } from './otlp-receiver.ts';
 import { renderTraceTree } from './trace-tree.ts';
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '4318' },
-    'quiet-ms': { type: 'string', default: '500' },
-    'no-color': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `Prints each trace the app exports as a tree, and metrics and logs as lines.
+
+  npm run otel:tail -- [--port 4318] [--host 127.0.0.1] [--quiet-ms 500] [--no-color]
+
+Then start the app with OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318.`;
+
+function usageError(message: string): never {
+  process.stderr.write(`${message}: see npm run otel:tail -- --help\n`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '4318' },
+      'quiet-ms': { type: 'string', default: '500' },
+      'no-color': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (error) {
+  usageError((error as Error).message.split('. ')[0] ?? 'invalid arguments');
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const port = Number(values.port);
 const quietMs = Number(values['quiet-ms']);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port, got ${values.port}`);
-if (!Number.isFinite(quietMs) || quietMs < 0) throw new Error(`--quiet-ms must be a number of milliseconds, got ${values['quiet-ms']}`);
+if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`--port must be a TCP port, got ${values.port}`);
+if (!Number.isFinite(quietMs) || quietMs < 0) usageError(`--quiet-ms must be a number of milliseconds, got ${values['quiet-ms']}`);
 // https://no-color.org: NO_COLOR set to anything turns colour off.
 const color = process.stdout.isTTY === true && !values['no-color'] && process.env['NO_COLOR'] === undefined;
 

@@ -71,6 +71,11 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(file, 'utf8')).to.match(/RUN npm ci/).and.to.match(/CMD \["npm", "start"\]/);
   });
 
+  it('when the image is built, then the developer\'s embedded database and .env stay out of it', () => {
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(ignored).to.include.members(['.data', '.env']);
+  });
+
   it('when a service mounts or reads a file from the repo, then that file exists', () => {
     for (const [name, service] of services) {
       for (const volume of service.volumes ?? []) {

@@ -3,6 +3,7 @@ import { seedDemo } from '../../src/db/seed.ts';
 import { verifyPin } from '../../src/db/pin-hash.ts';
 import { findUserByPhone } from '../../src/db/users.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { runScript, scratchDirectory } from '../support/scripts.ts';
 
 describe('demo seed', () => {
   let database: TestDatabase;
@@ -42,5 +43,20 @@ describe('demo seed', () => {
     expect({ users: await count('users'), todos: await count('todos'), members: await count('team_members') }).to.deep.equal(before);
     const user = await findUserByPhone(database.db, again.phone);
     expect(await verifyPin(again.pin, user?.pin_hash ?? '')).to.equal(true);
+  });
+
+  it('when npm run seed runs, then it prints the demo PIN that works, and how to call as yourself', async function () {
+    this.timeout(30_000);
+    const cwd = scratchDirectory();
+    try {
+      const run = await runScript('seed', [], { cwd: cwd.path, env: { DATABASE_URL: database.url } });
+      expect(run.code, run.stderr.join('\n')).to.equal(0);
+      const [, pin] = /^Seeded Demo Caller: call from \+15555550100 and give the PIN (\d{4})$/.exec(run.stdout[0] ?? '') ?? [];
+      expect(run.stdout[1]).to.equal('To call as yourself: npm run users -- add --phone <your number> --name "<your name>" --pin <4 to 8 digits>');
+      const user = await findUserByPhone(database.db, '+15555550100');
+      expect(await verifyPin(pin ?? '', user?.pin_hash ?? '')).to.equal(true);
+    } finally {
+      cwd.remove();
+    }
   });
 });

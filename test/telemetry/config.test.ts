@@ -14,6 +14,23 @@ describe('telemetry configuration', () => {
     expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'true', SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })).to.equal(null);
   });
 
+  it('when OTEL_SDK_DISABLED is neither true nor false (yes, 1), then it is read as false with a warning, as OpenTelemetry specifies', () => {
+    const warnings: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((line: string) => warnings.push(line) > 0) as typeof process.stderr.write;
+    try {
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'TRUE', SENTRY_DSN: DSN })).to.equal(null);
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'False', SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
+      expect(warnings).to.deep.equal([]);
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'yes', SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: '1', SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(warnings).to.have.lengthOf(2);
+    expect(warnings[0]).to.match(/^telemetry: OTEL_SDK_DISABLED=yes is read as false/);
+  });
+
   it('when OTEL_TRACES_EXPORTER is unset, then a DSN implies sentry and an endpoint implies otlp', () => {
     expect(readTelemetryConfig({ SENTRY_DSN: DSN })?.traces).to.deep.equal(['sentry']);
     expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })?.traces).to.deep.equal(['otlp']);

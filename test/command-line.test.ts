@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { SCRIPTS, scratchDirectory } from './support/scripts.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+// Through npm itself, as a user types it: `npm run <script> -- --help`.
+describe('every npm run script', function () {
+  this.timeout(120_000);
+  let database: TestDatabase;
+  let scratch: ReturnType<typeof scratchDirectory>;
+  before(async () => {
+    database = await createTestDatabase();
+    scratch = scratchDirectory();
+  });
+  after(async () => {
+    await database.drop();
+    scratch.remove();
+  });
+
+  async function help(script: string, env: Record<string, string> = {}) {
+    const run = await promisify(execFile)('npm', ['run', '--silent', script, '--', '--help'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OTEL_SDK_DISABLED: 'true', ...env },
+    });
+    return run;
+  }
+
+  // Our own commands' usage names the command; the rest is the tool's own (mocha, tsc) or a shell script's.
+  const OWN: Record<string, string> = { start: 'npm start', seed: 'npm run seed', users: 'npm run users', call: 'npm run call', 'otel:tail': 'npm run otel:tail' };
+
+  for (const script of Object.keys(SCRIPTS)) {
+    it(`when "npm run ${script} -- --help" runs, then it prints usage and exits 0, with no stack trace`, async () => {
+      const { stdout, stderr } = await help(script);
+      expect(stdout).to.match(/usage|commands|npm (run|start)/i);
+      if (OWN[script]) expect(stdout).to.include(`  ${OWN[script]}`);
+      expect(`${stdout}\n${stderr}`).to.not.match(/^\s+at /m);
+    });
+  }
+
+  it('when "npm run seed -- --help" runs, then no database is touched: no demo caller, no embedded directory', async () => {
+    await help('seed', { DATABASE_URL: database.url });
+    await help('seed', { PGLITE_DATA_DIR: join(scratch.path, 'pglite') });
+    expect(await database.db.schema.hasTable('users')).to.equal(true);
+    expect(await database.db('users').first()).to.equal(undefined);
+    expect(existsSync(join(scratch.path, 'pglite'))).to.equal(false);
+  });
+});
