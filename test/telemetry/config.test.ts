@@ -20,10 +20,10 @@ describe('telemetry configuration', () => {
     process.stderr.write = ((line: string) => warnings.push(line) > 0) as typeof process.stderr.write;
     try {
       expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'TRUE', SENTRY_DSN: DSN })).to.equal(null);
-      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'False', SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'False', SENTRY_DSN: DSN })?.traces).to.deep.equal(['sentry']);
       expect(warnings).to.deep.equal([]);
-      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'yes', SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
-      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: '1', SENTRY_DSN: DSN })?.exporters).to.deep.equal(['sentry']);
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: 'yes', SENTRY_DSN: DSN })?.traces).to.deep.equal(['sentry']);
+      expect(readTelemetryConfig({ OTEL_SDK_DISABLED: '1', SENTRY_DSN: DSN })?.traces).to.deep.equal(['sentry']);
     } finally {
       process.stderr.write = write;
     }
