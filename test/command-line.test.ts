@@ -32,7 +32,7 @@ describe('every npm run script', function () {
   }
 
   // Our own commands' usage names the command; the rest is the tool's own (mocha, tsc) or a shell script's.
-  const OWN: Record<string, string> = { start: 'npm start', seed: 'npm run seed', users: 'npm run users', call: 'npm run call', 'otel:tail': 'npm run otel:tail' };
+  const OWN: Record<string, string> = { start: 'npm start', seed: 'npm run seed', users: 'npm run users', call: 'npm run call', 'otel:tail': 'npm run otel:tail', 'eval:offline': 'npm run eval:offline' };
 
   for (const script of Object.keys(SCRIPTS)) {
     it(`when "npm run ${script} -- --help" runs, then it prints usage and exits 0, with no stack trace`, async () => {

@@ -4,8 +4,8 @@
 //
 //   npm run eval:offline [-- --failures development|held-out|none] [--grep words]
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import Knex from 'knex';
+import { readCommandLine } from '../../src/command-line.ts';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
 import { tools } from '../../src/tools/index.ts';
 import { DEFAULT_NOW, DEFAULT_TIMEZONE, loadPhrasings, PARTS, type Part, type Phrasing } from './phrasings.ts';
@@ -13,7 +13,17 @@ import { playLines } from './call.ts';
 import { judge, UNFIT } from './score.ts';
 import { createPeople, type People } from './world.ts';
 
-const { values } = parseArgs({
+const { values } = readCommandLine({
+  name: 'npm run eval:offline',
+  usage: `Scores the offline agent on its phrasing set, per intent, for the development and held-out parts.
+
+  npm run eval:offline -- [--failures development|held-out|none] [--grep words]
+
+  --failures  which part's misses to list after the scores (default: development)
+  --grep      only the phrasings that contain this text
+
+Runs on an in-memory embedded database, or with DATABASE_URL on a scratch database it creates
+on that server and drops after.`,
   options: {
     failures: { type: 'string', default: 'development' },
     grep: { type: 'string' },
