@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,16 +11,21 @@ const TSX = import.meta.resolve('tsx');
 
 export const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
+/** Whether `npm run <name>` runs node (or tsx), so that scriptCommand can give its command line. */
+export function isNodeScript(name: string): boolean {
+  return /^(node|tsx) /.test(SCRIPTS[name] ?? '');
+}
+
 /**
  * The node command line of an `npm run` script exactly as package.json has it, with its files made
  * absolute so it runs from any directory. Tests run scripts from a directory of their own, so a
  * developer's .env and .data never reach them, and the embedded database lands there.
  */
 export function scriptCommand(name: string): string[] {
+  if (!isNodeScript(name)) throw new Error(`npm run ${name} is not a node script`);
   const [program, ...words] = (SCRIPTS[name] ?? '').split(' ');
-  if (program !== 'node' && program !== 'tsx') throw new Error(`npm run ${name} is not a node script`);
   const args = program === 'tsx' ? ['--import', TSX] : [];
-  for (const word of words) args.push(word === 'tsx' ? TSX : /^\.?\/?(src|telemetry)\//.test(word) ? resolve(ROOT, word) : word);
+  for (const word of words) args.push(word === 'tsx' ? TSX : existsSync(resolve(ROOT, word)) ? resolve(ROOT, word) : word);
   return args;
 }
 
