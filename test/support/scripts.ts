@@ -30,6 +30,7 @@ export function scriptCommand(name: string): string[] {
 }
 
 export interface Script {
+  pid: number;
   stdout: string[];
   stderr: string[];
   exited: Promise<number | null>;
@@ -41,7 +42,12 @@ export interface Script {
 
 /** Starts `npm run <name> -- ...args` in `cwd`, with only PATH, HOME and `env` in its environment. */
 export function startScript(name: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Script {
-  const child = spawn(process.execPath, [...scriptCommand(name), ...args], {
+  return startProcess([...scriptCommand(name), ...args], { ...options, label: name });
+}
+
+/** Starts node with `args`, collecting its output line by line; `label` prefixes it with TEST_APP_OUTPUT set. */
+export function startProcess(args: string[], options: { cwd: string; env?: Record<string, string>; label: string }): Script {
+  const child = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +58,7 @@ export function startScript(name: string, args: string[], options: { cwd: string
   const collect = (stream: NodeJS.ReadableStream, into: string[]) => {
     createInterface({ input: stream }).on('line', (line) => {
       into.push(line);
-      if (process.env.TEST_APP_OUTPUT) process.stderr.write(`[${name}] ${line}\n`);
+      if (process.env.TEST_APP_OUTPUT) process.stderr.write(`[${options.label}] ${line}\n`);
       lines.dispatchEvent(new Event('line'));
     });
   };
@@ -76,11 +82,12 @@ export function startScript(name: string, args: string[], options: { cwd: string
       };
       const timer = setTimeout(() => done(new Error(`no line matching ${pattern} in ${timeoutMs} ms:\n${[...stdout, ...stderr].join('\n')}`)), timeoutMs);
       lines.addEventListener('line', onLine);
-      void exited.then(() => done(new Error(`npm run ${name} exited before a line matching ${pattern}:\n${[...stdout, ...stderr].join('\n')}`)));
+      void exited.then(() => done(new Error(`${options.label} exited before a line matching ${pattern}:\n${[...stdout, ...stderr].join('\n')}`)));
       onLine();
     });
 
   return {
+    pid: child.pid!,
     stdout,
     stderr,
     exited,
