@@ -2,7 +2,10 @@
 // (embedded PGlite in memory; with DATABASE_URL, a scratch database created on that server and
 // dropped after). Prints per-intent scores for both parts, then the development misses.
 //
-//   npm run eval:offline [-- --failures development|held-out|none] [--grep words]
+//   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--part development]
+//
+// --part development plays only the development part: what to run while tuning, so that the
+// held-out part is not looked at until the change is done.
 import { randomBytes } from 'node:crypto';
 import Knex from 'knex';
 import { readCommandLine } from '../../src/command-line.ts';
@@ -27,6 +30,7 @@ on that server and drops after.`,
   options: {
     failures: { type: 'string', default: 'development' },
     grep: { type: 'string' },
+    part: { type: 'string' },
   },
 });
 
@@ -101,7 +105,7 @@ try {
   const people = await createPeople(db);
   const results = {} as Record<Part, Outcome[]>;
   for (const part of PARTS) {
-    const phrasings = loadPhrasings(part).filter((phrasing) => !values.grep || phrasing.say.includes(values.grep));
+    const phrasings = values.part && values.part !== part ? [] : loadPhrasings(part).filter((phrasing) => !values.grep || phrasing.say.includes(values.grep));
     results[part] = [];
     for (const phrasing of phrasings) results[part].push(await play(db, people, phrasing));
   }
