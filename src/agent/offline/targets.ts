@@ -5,7 +5,7 @@
  */
 import { nameOf, type Json, type Noun } from './context.ts';
 import { contentWords, similarity } from './language.ts';
-import type { Find } from './intents.ts';
+import type { Find } from './understanding.ts';
 
 export interface Candidate {
   noun: Noun;

@@ -1,0 +1,57 @@
+/**
+ * Words callers put around what they ask for, shared by the readers: ordinals, pronouns,
+ * priorities said as adjectives, the words around a title, and the cue words of each domain.
+ */
+
+export const PRONOUN = /^(?:it|that|this|that one|this one|them|those|these|one|something|anything|stuff|things?)$/i;
+const ORDINALS: Record<string, number> = { first: 0, second: 1, third: 2, fourth: 3, fifth: 4, sixth: 5, seventh: 6, eighth: 7, ninth: 8, tenth: 9, last: -1, '1st': 0, '2nd': 1, '3rd': 2, '4th': 3, '5th': 4 };
+
+/** "the second one", "number 3", "the last": which item of the last list. */
+export function ordinalIn(text: string): number | null {
+  const said = /\b(?:the\s+)?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|1st|2nd|3rd|4th|5th)(?:\s+one)?\b/i.exec(text) ?? /\bnumber\s+(\d+)\b/i.exec(text);
+  if (!said?.[1]) return null;
+  return /^\d+$/.test(said[1]) ? Number(said[1]) - 1 : (ORDINALS[said[1].toLowerCase()] ?? null);
+}
+
+/** Whether the words name the thing by "it", "that", "that one". */
+export function pronounOnly(words: string): boolean {
+  return PRONOUN.test(words.trim()) || /^(?:it|that|this)(?: one)?\s+(?:done|off|again)$/i.test(words.trim());
+}
+
+// Priorities said as adjectives or phrases: "an urgent todo", "not important", "a high priority".
+export function priorityIn(text: string): { priority: string; said: RegExp } | null {
+  const forms: [RegExp, string][] = [
+    [/\b(?:low[- ]priority|low|not (?:that )?(?:urgent|important)|(?:isn't|aren't|is not|are not) (?:that )?(?:urgent|important)|unimportant|can wait|no rush)\b/gi, 'low'],
+    [/\b(?:urgent|critical|asap|top[- ]priority|highest priority)\b/gi, 'urgent'],
+    [/\b(?:high[- ]priority|high|important)\b/gi, 'high'],
+    [/\b(?:medium|normal)(?:[- ]priority)?\b/gi, 'medium'],
+  ];
+  for (const [said, priority] of forms) if (new RegExp(said.source, 'i').test(text)) return { priority, said };
+  return null;
+}
+
+export function withoutPriority(text: string): string {
+  const found = priorityIn(text);
+  return found ? text.replace(found.said, ' ').replace(/\b(?:a|an)\s+priority\b|\bpriority\b/gi, ' ') : text;
+}
+
+/** Words a caller says around a title: "called", "a", "to my list", "please". */
+export function cleanTitle(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^(?:(?:called|named|titled|that says|saying|to say|that|which is|:|-|,)\s*)+/i, '')
+    .replace(/^(?:a|an|the)\s+(?=\S+\s+\S)/i, '')
+    .replace(/[\s,]+(?:please|for me|thanks|thank you)$/i, '')
+    .replace(/^["']|["']$/g, '')
+    .replace(/[\s,.;:!?-]+$/, '')
+    .replace(/^[\s,.;:!?-]+/, '')
+    .trim();
+}
+
+export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?)\b/i;
+export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
+export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;
+
+// Obligations said as statements: "I need to remember to buy stamps", "I've got to finish the slides".
+export const NEED = /^(?:i\s+(?:need|have|must|should|gotta|got|'ve got|have got)\s+to|i've\s+got\s+to|i\s+need\s+to\s+remember\s+to|remember\s+to|don'?t let me forget to|i must not forget to)\s+(.+)$/i;

@@ -1,0 +1,117 @@
+// The calendar: moving, cancelling and scheduling events, and questions about days and times.
+import { toZonedIso } from '../../zoned-time.ts';
+import type { Json, Noun } from '../context.ts';
+import { contentWords, saysDone } from '../language.ts';
+import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_WORDS } from '../phrases.ts';
+import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
+import { listingRange, readWhen, type Clock, type When } from '../when.ts';
+
+/** The new time for an event or todo being moved: said outright, or a shift ("back an hour"), on the row's own day when only a time is said. */
+function movedTime(row: Json, when: When, clock: Clock, field: 'starts_at' | 'due_at'): Date | null {
+  const current = typeof row[field] === 'string' ? new Date(row[field] as string) : null;
+  if (when.shiftMinutes !== null && current) return new Date(current.getTime() + when.shiftMinutes * 60_000);
+  const target = when.then ?? (when.at ? { at: when.at, hasDay: when.hasDay } : null);
+  if (!target) return null;
+  if (!current) return target.at;
+  const local = (date: Date) => toZonedIso(date, clock.timezone);
+  if (target.hasDay && !when.hasTime) {
+    // "move it to Monday": that day, at the time it had.
+    return new Date(`${local(target.at).slice(0, 10)}${local(current).slice(10)}`);
+  }
+  if (!target.hasDay) return new Date(`${local(current).slice(0, 10)}${local(target.at).slice(10, 19)}${local(current).slice(19)}`);
+  return target.at;
+}
+
+const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
+const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
+
+export const calendar: Reader = (text, clock, context) => {
+  if (saysDone(text) && !CANCEL.test(text)) return null;
+  const when = readWhen(text, clock);
+  const event = (words: string, act: Find['act'], question: string, nouns: Noun[] = ['event']): Understanding => {
+    const ordinal = ordinalIn(words);
+    const described = contentWords(
+      words.replace(/\b(?:my|the|calendar|off|from|on|o'clock|meeting|event|appointment(?=\s+on\b))\b/gi, (word) => (/^(?:meeting|appointment)$/i.test(word) ? word : ' ')),
+    );
+    const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this)\b/i.test(words) ? 'it' : null);
+    // "my 3 o'clock": when a time was said and no day, the event starting at that time.
+    const startsAt = when.hasTime && !when.then && when.shiftMinutes === null && question !== QUESTIONS.eventNewTime ? when.at : null;
+    const within = !startsAt && when.hasDay && question !== QUESTIONS.eventNewTime ? when.range : null;
+    if (described.length === 0 && reference === null && !startsAt && !within) return ask(question);
+    return { kind: 'find', find: { nouns, words: described, reference, startsAt, within, act, question } };
+  };
+
+  if (MOVE.test(text) && !REMINDER_WORDS.test(text) && !/\bpriority\b/i.test(text)) {
+    if (!when.at && when.shiftMinutes === null && !when.then) {
+      return EVENT_WORDS.test(text) || /\b(?:it|that)\b/i.test(text) ? ask(QUESTIONS.eventNewTime) : null;
+    }
+    const toTime = when.then ? when.rest : when.rest.replace(/\s+\b(?:to|until|till|for)\b\s*$/i, '');
+    const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|up|out)\b/gi, ' ');
+    const dueDate = /\bdue\b/i.test(text);
+    const nouns: Noun[] = dueDate || TODO_WORDS.test(text) ? ['todo'] : ['event', 'todo'];
+    const current = when.then ? (when.at ?? null) : null;
+    const found = event(
+      words,
+      (row, noun) => {
+        const moved = movedTime(row, when, clock, noun === 'todo' ? 'due_at' : 'starts_at');
+        if (!moved) return ask(QUESTIONS.eventNewTime);
+        return noun === 'todo' ? call('update_todo', { id: row.id, due_at: iso(moved, clock) }) : call('move_calendar_event', { id: row.id, starts_at: iso(moved, clock) });
+      },
+      QUESTIONS.eventNewTime,
+      nouns,
+    );
+    if (found.kind === 'find' && current) found.find.startsAt = current;
+    if (found.kind === 'ask' && current) return { kind: 'find', find: { nouns: ['event'], words: [], reference: null, startsAt: current, within: null, act: found.kind === 'ask' ? (row) => call('move_calendar_event', { id: row.id, starts_at: iso(movedTime(row, when, clock, 'starts_at') ?? new Date(), clock) }) : () => ({ kind: 'unknown' }), question: QUESTIONS.eventNewTime } };
+    return found;
+  }
+
+  if (CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text)) {
+    const words = when.rest.replace(/\b(?:cancel|call off|scratch|delete|remove|take|off|i can't make|can't make|cannot make|won't make|actually)\b/gi, ' ');
+    if (/\b(?:cancel|call off|scratch)\b/i.test(text) || EVENT_WORDS.test(text) || when.at) {
+      return event(words, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
+    }
+  }
+
+  const create =
+    /\b(?:schedule|book|set up|arrange|block out|block off|pencil in)\b\s*(.*)$/i.exec(text) ??
+    /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i.exec(text) ??
+    /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i.exec(text) ??
+    /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i.exec(text) ??
+    /^(?:i have|i've got|i'm meeting|i am meeting|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i.exec(text);
+  const question = /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text);
+  if (create && !question && !/\b(?:todo|task)\b/i.test(text)) {
+    const body = (create[1] ?? '').replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ').replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ').replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
+    const at = readWhen(body, clock);
+    let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/\b(?:two|three|an?|one|\d+)\s+hours?\s+for\s+/i, '').replace(/^(?:out|off)\s+/i, ''));
+    if (/^i'm meeting|^i am meeting/i.test(text)) title = cleanTitle(at.rest.replace(/^(\w+)\s+for\s+(.+)$/i, '$2 with $1'));
+    if (/^the conference room for /i.test(title)) title = title.replace(/^the conference room for /i, '');
+    if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
+    if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);
+    const block = /\b(?:two|three|an?|one|\d+)\s+hours?\b/i.exec(body);
+    const duration = at.durationMinutes ?? (block ? (block[0].startsWith('two') ? 120 : block[0].startsWith('three') ? 180 : 60) : null);
+    return call('create_calendar_event', {
+      title,
+      starts_at: iso(at.at, clock),
+      ...(duration ? { ends_at: iso(new Date(at.at.getTime() + duration * 60_000), clock) } : {}),
+    });
+  }
+
+  if ((TODO_WORDS.test(text) || /\b(?:due|overdue)\b/i.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
+  const asksWhen = /^when(?:'s| is| are| do i have)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
+  if (asksWhen && !REMINDER_WORDS.test(text)) {
+    const today = listingRange({ ...when, range: null }, clock).from;
+    return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));
+  }
+  if (
+    /\b(?:calendar|schedule|agenda|diary|meetings|events|appointments|free|busy|available)\b/i.test(text) ||
+    /^(?:what|anything|any)\b.*\b(?:meeting|event|appointment)\b/i.test(text) ||
+    /\bwhat(?:'s| is| do i have| have i got| am i doing| does my)\s*(?:on|happening|planned|going on|up|next|for)?\b.*\b(?:today|tonight|tomorrow|week|weekend|day|morning|afternoon|evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d+(?:st|nd|rd|th))\b/i.test(text) ||
+    /\b(?:where do i need to be|how does my (?:day|week|morning|afternoon) look|how's my (?:day|week)|am i doing anything|do i have anything (?:on|this|today|tomorrow|tonight))\b/i.test(text) ||
+    /^what(?:'s| is) on(?: (?:today|tomorrow|tonight))?$/i.test(text)
+  ) {
+    const range = listingRange(/\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when, clock);
+    return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
+  }
+  void context;
+  return null;
+};

@@ -1,0 +1,117 @@
+// The caller's own todos: listing them by what is asked, completing, changing, deleting, adding.
+import type { Json } from '../context.ts';
+import { contentWords, saysDone } from '../language.ts';
+import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_WORDS, withoutPriority } from '../phrases.ts';
+import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
+import { readWhen } from '../when.ts';
+
+export const todos: Reader = (text, clock, context) => {
+  const todoTarget = (words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding => {
+    const ordinal = ordinalIn(words);
+    const described = contentWords(withoutPriority(words).replace(/\b(?:the one|one|about|from my list|off my list|on my list|my list|as)\b/gi, ' '));
+    const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this|them|those)\b/i.test(words) ? 'it' : null);
+    if (described.length === 0 && reference === null) return ask(question);
+    return { kind: 'find', find: { nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
+  };
+
+  // Listing, by what is asked rather than by keyword: "anything left", "what have I finished", "am I behind".
+  const asking = /^(?:what|which|how many|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
+  const aboutTodos =
+    TODO_WORDS.test(text) ||
+    /\b(?:left|to do|get done|work on|finished|completed|done|overdue|behind|due)\b/i.test(text);
+  const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
+  if (asking && aboutTodos && !changing) {
+    const args: Json = { completed: /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done)\b|\b(?:completed|finished)\b/i.test(text) };
+    const priority = priorityIn(text);
+    if (priority && /\bpriority|urgent|important\b/i.test(text)) {
+      args.priority = priority.priority;
+      delete args.completed;
+      args.completed = false;
+    }
+    if (/\b(?:overdue|behind|late)\b/i.test(text)) {
+      args.completed = false;
+      args.due_before = iso(clock.now, clock);
+    } else if (/\bdue\b/i.test(text)) {
+      const before = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
+      const when = readWhen(before?.[1] ?? text, clock);
+      if (when.range) {
+        delete args.completed;
+        args.completed = false;
+        if (before) args.due_before = iso(when.range.from, clock);
+        else {
+          const from = when.range.from.getTime() <= clock.now.getTime() && !when.hasDay ? when.range.from : when.range.from;
+          Object.assign(args, { due_after: iso(from, clock), due_before: iso(when.range.to, clock) });
+        }
+      }
+    }
+    return call('list_todos', args);
+  }
+
+  const rename = /\brename\s+(?:the\s+todo\s+|my\s+todo\s+)?(.+?)\s+to\s+(.+)$/i.exec(text);
+  if (rename) return todoTarget(rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
+
+  const priority = priorityIn(text);
+  const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text);
+  if (/\b(?:priority|urgent|important|critical)\b/i.test(text) && /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i.test(text) && !/\b(?:add|create|new)\b/i.test(text) && !adding) {
+    const bump = /\b(?:bump|raise|up)\b/i.test(text) && !priority ? 1 : /\blower\b/i.test(text) && !priority ? -1 : 0;
+    const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|that|move)\b/gi, ' ');
+    if (!priority && !bump) return todoTarget(words, () => ask(QUESTIONS.todoPriority), QUESTIONS.todoTarget).kind === 'ask' ? ask(QUESTIONS.todoTarget) : ask(QUESTIONS.todoPriority);
+    const levels = ['low', 'medium', 'high', 'urgent'];
+    return todoTarget(words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
+      const level = priority?.priority ?? levels[Math.min(3, Math.max(0, levels.indexOf(String(row.priority)) + bump))];
+      return call('update_todo', { id: row.id, priority: level });
+    });
+  }
+
+  if (/\b(?:due|deadline)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text)) {
+    const when = readWhen(text, clock);
+    if (when.at) {
+      const words = when.rest.replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
+      return todoTarget(words, (row) => call('update_todo', { id: row.id, due_at: iso(when.at!, clock) }));
+    }
+  }
+
+  const done =
+    /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i.exec(text) ??
+    /^(?:i'm |i am )?done with\b(.*)$/i.exec(text) ??
+    /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i.exec(text) ??
+    /^(.+?)\s+(?:is|are|was)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i.exec(text) ??
+    /^(?:finished|completed|done)\b(.*)$/i.exec(text) ??
+    /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i.exec(text);
+  const doneAlso = /\b(?:mark (?:it|that|this)(?: as)? (?:done|complete))\b/i.exec(text);
+  if ((done || doneAlso || saysDone(text)) && !NEED.test(text)) {
+    let words = doneAlso ? 'it' : done ? (done[1] ?? '') : text.replace(/^i\s+(?:have\s+|'ve\s+)?(?:just\s+|finally\s+|already\s+)*/i, '');
+    words = words.replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ').replace(/\b(?:todo|task)\b/gi, ' ');
+    if (/^\s*(?:reviewing|doing)\b/i.test(words)) words = words.replace(/^\s*(\w+)ing\b/i, '$1');
+    return todoTarget(words, (row) => call('complete_todo', { id: row.id }));
+  }
+
+  const remove = /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
+  if (remove) {
+    const words = remove[1] ?? remove[2] ?? '';
+    return todoTarget(words.replace(/\b(?:todo|task|off)\b/gi, ' '), (row) => call('delete_todo', { id: row.id }));
+  }
+
+  // Adding: "add a todo to ...", "put X on my list", "I need to remember to X", "note down X".
+  const create =
+    /\b(?:add|create|make|put|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:a|an|new|quick|one|another)\s+)*(?:(?:\w+[- ])?priority\s+)?(?:(?:urgent|important|critical)\s+)?(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$/i.exec(text);
+  const need = NEED.exec(text);
+  if (create || need) {
+    const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
+    let body = addsThat ? addsThat[1] ?? '' : need ? need[1] ?? '' : create?.[1] ?? '';
+    body = body.replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '').replace(/^that\s+i\s+need\s+to\s+/i, '').replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '');
+    body = body.replace(/\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b/i, ' ');
+    const priority = priorityIn(create?.[0].slice(0, 60) ?? text);
+    const when = readWhen(withoutPriority(body), clock);
+    const title = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
+    if (!title || pronounOnly(title) || /^(?:to my list|on my list)$/i.test(title)) return ask(QUESTIONS.todoTitle);
+    if (!create && !need) return null;
+    return call('create_todo', {
+      title,
+      ...(priority ? { priority: priority.priority } : {}),
+      ...(when.at && when.hasDay ? { due_at: iso(when.at, clock) } : {}),
+    });
+  }
+  void context;
+  return null;
+};
