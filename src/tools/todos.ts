@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Executor } from '../db/knex.ts';
-import { findMemberships, type Membership } from '../db/teams.ts';
+import { findMemberships, listMemberships, type Membership } from '../db/teams.ts';
 import {
   completeTodo,
   createTodo,
@@ -95,14 +95,28 @@ export function todoFilterOf(args: z.infer<typeof todoFilter>): TodoFilter {
 export const listTodosTool = defineTool({
   name: 'list_todos',
   description:
-    "List the caller's own todos (created by or assigned to them). Use completed=false for open ones; list_team_todos lists a team's.",
+    "List the caller's own todos (created by or assigned to them), and with teams=true their teams' too. Use completed=false for open ones; list_team_todos lists one team's.",
   effect: 'read',
-  parameters: todoFilter,
+  parameters: todoFilter.extend({ teams: z.boolean().optional().describe("true: also the todos of every team the caller is on.") }),
   async run(args, { db, caller }) {
-    const todos = await listTodos(db, caller.id, todoFilterOf(args));
+    const filter = todoFilterOf(args);
+    const todos = await listTodos(db, caller.id, filter);
+    if (args.teams) {
+      const seen = new Set(todos.map((todo) => todo.id));
+      for (const team of await listMemberships(db, caller.id)) {
+        for (const todo of await listTodos(db, caller.id, { ...filter, teamId: team.id })) if (!seen.has(todo.id)) todos.push(todo);
+      }
+      todos.sort(byDueDate);
+    }
     return { count: todos.length, todos: todos.map(todoView) };
   },
 });
+
+/** The order listTodos gives: due first, undated last, then oldest first. */
+function byDueDate(a: Todo, b: Todo): number {
+  const due = (todo: Todo) => todo.due_at?.getTime() ?? Number.POSITIVE_INFINITY;
+  return due(a) - due(b) || a.created_at.getTime() - b.created_at.getTime();
+}
 
 export const completeTodoTool = defineTool({
   name: 'complete_todo',
