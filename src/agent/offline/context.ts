@@ -23,6 +23,8 @@ export interface Context {
   listing: Listing | null;
   /** The last single todo, event or reminder the call was about. */
   item: { noun: Noun; row: Json } | null;
+  /** The last team a result named: "they" in "what are they working on". */
+  team: string | null;
   /** Our last words, and the caller's request that led to them. */
   lastReply: string | null;
   lastRequest: string | null;
@@ -66,6 +68,13 @@ export function rowOf(tool: string, result: Json): { noun: Noun; row: Json } | n
   return { noun, row };
 }
 
+/** The team a result is about: its members, its todos, or a todo added to it. */
+function teamOf(result: Json): string | null {
+  const team = result.team ?? (result.todo as Json | undefined)?.team;
+  const name = typeof team === 'object' && team !== null ? (team as Json).name : team;
+  return typeof name === 'string' ? name : null;
+}
+
 /** "…, and 4 more; say more to hear them.": how many were left unsaid. */
 export function unsaid(reply: string): number {
   const said = /\band (\d+) more\b/i.exec(reply);
@@ -80,7 +89,7 @@ function saidLast(listing: Listing, reply: string): boolean {
 
 /** Reads the context from the messages before the caller's current words. */
 export function readContext(history: ChatMessage[]): Context {
-  const context: Context = { listing: null, item: null, lastReply: null, lastRequest: null, requests: [], replies: [] };
+  const context: Context = { listing: null, item: null, team: null, lastReply: null, lastRequest: null, requests: [], replies: [] };
   const calls = new Map<string, { name: string; args: Json }>();
   let pending: Listing[] = [];
   for (const message of history) {
@@ -122,6 +131,7 @@ export function readContext(history: ChatMessage[]): Context {
       }
       const acted = rowOf(call.name, result);
       if (acted && result.error === undefined) context.item = acted;
+      context.team = teamOf(result) ?? context.team;
     }
   }
   return context;

@@ -60,12 +60,16 @@ export function saysDone(text: string): boolean {
   return /^i(?:'ve| have)?\b/i.test(text) && doc.match('^i (have|#Adverb)? #PastTense').found;
 }
 
+// Endings that make another word of the same stem: "renew" and "renewal", "electric" and
+// "electricity", "engineers" and "engineering"; "plan" and "plant" share none.
+const ENDINGS = new Set(['', 'e', 's', 'es', 'd', 'ed', 'ing', 'er', 'ers', 'al', 'ity', 'ment', 'ion', 'ation', 'ance', 'ence', 'y', 'ies', 'ly', 'ness']);
+
 function sameWord(a: string, b: string): boolean {
   if (a === b) return true;
-  // "renewal" and "renew", "mockups" and "mockup": a shared stem of five letters or more.
-  const shorter = a.length < b.length ? a : b;
-  const longer = shorter === a ? b : a;
-  return shorter.length >= 4 && longer.startsWith(shorter.slice(0, Math.max(4, shorter.length - 1)));
+  let common = 0;
+  while (common < a.length && a[common] === b[common]) common += 1;
+  const shorter = Math.min(a.length, b.length);
+  return common >= Math.max(4, shorter - 1) && ENDINGS.has(a.slice(common)) && ENDINGS.has(b.slice(common));
 }
 
 /**

@@ -26,7 +26,11 @@ export function priorityIn(text: string): { priority: string; said: RegExp } | n
     [/\b(?:high[- ]priority|high|important)\b/gi, 'high'],
     [/\b(?:medium|normal)(?:[- ]priority)?\b/gi, 'medium'],
   ];
-  for (const [said, priority] of forms) if (new RegExp(said.source, 'i').test(text)) return { priority, said };
+  for (const [form, priority] of forms) {
+    // "really important", "very urgent": the word before says how much, not what.
+    const said = new RegExp(String.raw`(?:\b(?:really|very|super|quite|pretty|extremely)\s+)?${form.source}`, 'gi');
+    if (new RegExp(said.source, 'i').test(text)) return { priority, said };
+  }
   return null;
 }
 
@@ -49,7 +53,7 @@ export function cleanTitle(text: string): string {
     .trim();
 }
 
-export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?)\b/i;
+export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?|plate)\b/i;
 export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
 export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;
 

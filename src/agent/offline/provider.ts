@@ -58,7 +58,9 @@ function respond(request: ModelRequest, clock: Clock): AssistantMessage {
   const results = after.filter((m): m is Extract<ChatMessage, { role: 'tool' }> => m.role === 'tool');
   const answered = (lastCalls.toolCalls ?? []).map((c) => ({ call: c, result: parseObject(results.find((r) => r.toolCallId === c.id)?.content) }));
   // The results of a lookup this turn made for itself: now find the item and act on it.
-  if (understood.kind === 'find' && answered.every((a) => a.call.name.startsWith('list_')) && after.filter((m) => m.role === 'assistant').length === 1) {
+  const lookedUp = (find: Find): boolean =>
+    find.reference === null && after.filter((m) => m.role === 'assistant').length === 1 && answered.every((a) => find.nouns.includes(LOOKUPS[a.call.name]!));
+  if (understood.kind === 'find' && lookedUp(understood.find)) {
     const candidates = answered.flatMap(({ call, result }) => candidatesOf(call.name, result));
     return resolve(understood.find, candidates, request, clock);
   }
@@ -124,21 +126,22 @@ function answerText(text: string): string {
   return normalize(text).replace(/^(?:it(?:'s| is| should say| says)|call it|say|just|make it|the)\s+/i, '');
 }
 
-const LOOKUPS: Record<string, Noun> = { list_todos: 'todo', list_calendar_events: 'event', list_reminders: 'reminder' };
+const LOOKUPS: Record<string, Noun> = { list_todos: 'todo', list_calendar_events: 'event', list_reminders: 'reminder', list_teams: 'team' };
 
 function candidatesOf(tool: string, result: Json): Candidate[] {
   const noun = LOOKUPS[tool];
   if (!noun) return [];
-  return rows(result.todos ?? result.events ?? result.reminders).map((row) => ({ noun, row }));
+  return rows(result.todos ?? result.events ?? result.reminders ?? result.teams).map((row) => ({ noun, row }));
 }
 
-/** The lookups that bring the caller's items of these kinds: todos open or not, events from today on. */
+/** The lookups that bring the caller's items of these kinds: todos open or not (their teams' too), events from today on. */
 function lookups(find: Find, clock: Clock): { name: string; args: Json }[] {
   const today = localDate(clock.now, clock.timezone);
   const iso = (date: Date) => toZonedIso(date, clock.timezone);
   return find.nouns.flatMap((noun) => {
-    if (noun === 'todo') return [{ name: 'list_todos', args: {} }];
+    if (noun === 'todo') return [{ name: 'list_todos', args: { teams: true } }];
     if (noun === 'reminder') return [{ name: 'list_reminders', args: {} }];
+    if (noun === 'team') return [{ name: 'list_teams', args: {} }];
     if (noun === 'event') {
       const from = find.within?.from ?? startOfDay(today, clock.timezone);
       const to = find.within?.to ?? startOfDay(addDays(today, 90), clock.timezone);
@@ -149,13 +152,14 @@ function lookups(find: Find, clock: Clock): { name: string; args: Json }[] {
 }
 
 function resolve(find: Find, candidates: Candidate[], request: ModelRequest, clock: Clock): AssistantMessage {
-  const choice = choose(find, candidates, clock.now);
+  const choice = choose(find, find.only ? candidates.filter((c) => find.only!(c.row)) : candidates, clock.now);
   if (choice.kind === 'one') return act(find.act(choice.candidate.row, choice.candidate.noun), request, clock, readContext([]));
   if (choice.kind === 'several') {
     const names = choice.candidates.map((c) => nameOf(c.row));
     return say(`Which one: ${names.slice(0, -1).join(', ')}, or ${names.at(-1)}?`);
   }
-  const noun = find.nouns[0] === 'event' ? 'on your calendar' : find.nouns[0] === 'reminder' ? 'among your reminders' : 'on your list';
+  if (find.otherwise) return act(find.otherwise, request, clock, readContext([]));
+  const noun = ({ event: 'on your calendar', reminder: 'among your reminders', team: 'among your teams' } as Record<string, string>)[find.nouns[0] ?? ''] ?? 'on your list';
   return say(`I couldn't find that ${noun}. ${find.question}`);
 }
 
@@ -167,6 +171,8 @@ function act(understood: Understanding, request: ModelRequest, clock: Clock, con
       return say(understood.question);
     case 'unknown':
       return say(fallback(context));
+    case 'elsewhere':
+      return say(fallback(context, "Sorry, I can't help with that."));
     case 'more':
       return context.listing ? say(speakMore(context.listing, clock)) : say(fallback(context));
     case 'find': {
@@ -203,12 +209,12 @@ function offered(message: AssistantMessage, request: ModelRequest): AssistantMes
 }
 
 /** A short fallback that suggests what fits: what the caller just heard, or the main things; shorter when repeated. */
-function fallback(context: Context): string {
-  const again = context.lastReply?.startsWith('Sorry, I didn') ?? false;
-  if (again) return 'Sorry, I still didn\'t get that. Say help to hear what I can do.';
+function fallback(context: Context, sorry = "Sorry, I didn't get that."): string {
+  const again = sorry.startsWith("Sorry, I didn't") && (context.lastReply?.startsWith("Sorry, I didn't") ?? false);
+  if (again) return "Sorry, I still didn't get that. Say help to hear what I can do.";
   const noun = context.listing?.noun;
-  if (noun === 'todo') return "Sorry, I didn't get that. You can say mark the first one done, or more.";
-  if (noun === 'event') return "Sorry, I didn't get that. You can cancel or move one of them, or say more.";
-  if (noun === 'reminder') return "Sorry, I didn't get that. You can delete one of them, or say more.";
-  return "Sorry, I didn't get that. You can ask about your todos, calendar, reminders or teams.";
+  if (noun === 'todo') return `${sorry} You can say mark the first one done, or more.`;
+  if (noun === 'event') return `${sorry} You can cancel or move one of them, or say more.`;
+  if (noun === 'reminder') return `${sorry} You can delete one of them, or say more.`;
+  return `${sorry} You can ask about your todos, calendar, reminders or teams.`;
 }

@@ -18,6 +18,19 @@ const startOf = (row: Json): number => (typeof row.starts_at === 'string' ? Date
 const CLOSE = 0.2;
 const ENOUGH = 0.5;
 
+/** How well the words fit a candidate: a team by its name said loosely, anything else by similarity. */
+function score(words: string[], candidate: Candidate): number {
+  if (candidate.noun === 'team') return fitsTeam(words, nameOf(candidate.row)) ? 1 : 0;
+  return similarity(words, contentWords(nameOf(candidate.row))) + (candidate.row.completed === true ? -0.005 : 0);
+}
+
+/** A team said loosely: its name, the start of it ("eng"), or a word made from it ("the engineers"). */
+function fitsTeam(words: string[], name: string): boolean {
+  const team = name.toLowerCase();
+  const stem = team.slice(0, Math.max(4, team.length - 3));
+  return words.some((word) => word.length >= 3 && (team.startsWith(word) || word.startsWith(stem)));
+}
+
 export function choose(find: Find, candidates: Candidate[], now: Date): Choice {
   let pool = candidates;
   if (find.startsAt) pool = pool.filter((c) => startOf(c.row) === find.startsAt!.getTime());
@@ -35,10 +48,10 @@ export function choose(find: Find, candidates: Candidate[], now: Date): Choice {
       return true;
     });
   const timed = find.startsAt !== null || find.within !== null;
-  if (timed && pool.length === 1 && pool[0]) return { kind: 'one', candidate: pool[0] };
+  if ((timed || find.words.length === 0) && pool.length === 1 && pool[0]) return { kind: 'one', candidate: pool[0] };
   if (find.words.length === 0) return pool.length > 1 ? { kind: 'several', candidates: pool.slice(0, 3) } : { kind: 'none' };
   const scored = pool
-    .map((candidate) => ({ candidate, score: similarity(find.words, contentWords(nameOf(candidate.row))) + (candidate.row.completed === true ? -0.005 : 0) }))
+    .map((candidate) => ({ candidate, score: score(find.words, candidate) }))
     .filter((s) => s.score >= ENOUGH)
     .sort((a, b) => b.score - a.score);
   const [best, second] = scored;

@@ -17,6 +17,10 @@ export interface Find {
   within: { from: Date; to: Date } | null;
   act: (row: Json, noun: Noun) => Understanding;
   question: string;
+  /** Only these rows may be meant: a team the caller can add to. */
+  only?: (row: Json) => boolean;
+  /** What the words mean when none of the caller's items fits: "a todo for Sam" when no team is called Sam. */
+  otherwise?: Understanding;
 }
 
 export type Understanding =
@@ -25,6 +29,8 @@ export type Understanding =
   | { kind: 'ask'; question: string }
   | { kind: 'say'; text: string }
   | { kind: 'more' }
+  /** Something this assistant does not do: the weather, a ride, the news. */
+  | { kind: 'elsewhere' }
   | { kind: 'unknown' };
 
 /** Every question the offline agent asks back; a reply to one of them completes the request. */

@@ -56,7 +56,7 @@ function spokenClock(text: string, today: LocalDate): string {
     .replace(/\bmidnight\b/gi, '12:00 am')
     .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:15`)
     .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+to\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${previousHour(hourOf(h))}:45`)
-    .replace(new RegExp(`\\bhalf\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:30`)
+    .replace(new RegExp(`\\bhalf\\s+(?:past\\s+)?${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:30`)
     .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?past\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
     .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?to\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${previousHour(hourOf(h))}:${String(60 - (MINUTES[m.toLowerCase()] ?? 0)).padStart(2, '0')}`)
     .replace(new RegExp(`\\b${HOUR_WORD}\\s+${MINUTE_WORD}\\b`, 'gi'), (_, h: string, m: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
@@ -97,9 +97,16 @@ function readShift(cursor: Taken): number | null {
   return /forward|earlier/i.test(said[1] ?? '') ? -minutes : minutes;
 }
 
+/**
+ * How long something lasts: "for an hour", "two hours on Friday", "a 45 minute workout". A length
+ * "in" or "within" which, or "from now", "before", "later", is when, not how long.
+ */
 function readDuration(cursor: Taken): number | null {
-  if (take(cursor, /\bfor\s+half\s+an?\s+hour\b/i)) return 30;
-  const said = take(cursor, /\bfor\s+(an?|one|two|three|four|\d+)\s+(hours?|minutes?|mins?)(\s+and\s+a\s+half)?\b/i);
+  if (take(cursor, /\b(?<!\b(?:in|within|after)\s+(?:half\s+)?)(?:for\s+)?half\s+an?\s+hour\b(?!\s+(?:from now|later|before|after|ago|earlier))/i)) return 30;
+  const said = take(
+    cursor,
+    /\b(?<!\b(?:in|within|after)\s+(?:half\s+)?)(?:for\s+)?(an?|one|two|three|four|five|six|\d+)[\s-]+(hours?|minutes?|mins?)(\s+and\s+a\s+half)?\b(?!\s+(?:from now|later|before|after|ago|earlier|early|late))/i,
+  );
   if (!said) return null;
   const unit = (said[2] ?? '').startsWith('h') ? 60 : 1;
   return amount(said[1] ?? '') * unit + (said[3] ? unit / 2 : 0);
@@ -120,7 +127,7 @@ function readSpan(cursor: Taken, today: LocalDate, timeZone: string): { from: Da
   }
   if (take(cursor, /\bnext\s+week\b/i)) return days(monday(today), addDays(monday(today), 7));
   // On a Saturday or Sunday, "this week" is the week ahead: what is left of this one is the weekend.
-  if (take(cursor, /\b(?:this|the)\s+(?:coming\s+)?week\b|\bthe\s+rest\s+of\s+the\s+week\b/i)) {
+  if (take(cursor, /\b(?:this|the|my)\s+(?:coming\s+)?week\b|\bthe\s+rest\s+of\s+the\s+week\b/i)) {
     const end = day === 6 || day === 0 ? addDays(monday(today), 7) : monday(today);
     return days(today, end);
   }

@@ -154,7 +154,7 @@ describe('offline provider', () => {
 
   describe('not understanding', () => {
     it('when the request makes no sense to it, then it says so briefly and names what it can do', async () => {
-      const reply = await complete([{ role: 'user', content: 'sing me a song about whales' }]);
+      const reply = await complete([{ role: 'user', content: 'purple elephants dancing on the ceiling' }]);
       expect(reply.finishReason).to.equal('stop');
       expect(reply.message.toolCalls).to.equal(undefined);
       expect(reply.message.content).to.equal("Sorry, I didn't get that. You can ask about your todos, calendar, reminders or teams.");

@@ -22,6 +22,20 @@ function movedTime(row: Json, when: When, clock: Clock, field: 'starts_at' | 'du
   return target.at;
 }
 
+const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointments?|free|busy|available)\b/i;
+
+// What a question about the caller's time is made of, besides the time: "what does Friday look
+// like", "where do I have to be", "do I have plans". A question about anything else said with a
+// time ("the weather tomorrow") is not about their calendar.
+const ABOUT_TIME = new Set(
+  `what where how which any anything something look looking be happen happening go going doing on up around plan planned there next`.split(/\s+/),
+);
+
+function asksAboutTime(text: string, when: When): boolean {
+  if (!/^(?:what|where|how|which|do|does|is|am|are|any|anything|have)\b/i.test(text) || !when.range) return false;
+  return contentWords(when.rest).every((word) => ABOUT_TIME.has(word));
+}
+
 const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
 const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
 
@@ -73,7 +87,7 @@ export const calendar: Reader = (text, clock, context) => {
   }
 
   const create =
-    /\b(?:schedule|book|set up|arrange|block out|block off|pencil in)\b\s*(.*)$/i.exec(text) ??
+    /\b(?:schedule|book|set up|arrange|block out|block off|pencil in|set aside|reserve)\b\s*(.*)$/i.exec(text) ??
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i.exec(text) ??
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i.exec(text) ??
     /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i.exec(text) ??
@@ -82,13 +96,12 @@ export const calendar: Reader = (text, clock, context) => {
   if (create && !question && !/\b(?:todo|task)\b/i.test(text)) {
     const body = (create[1] ?? '').replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ').replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ').replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
     const at = readWhen(body, clock);
-    let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/\b(?:two|three|an?|one|\d+)\s+hours?\s+for\s+/i, '').replace(/^(?:out|off)\s+/i, ''));
+    let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/^(?:out|off)\s+/i, '').replace(/^(?:for|to)\s+/i, ''));
     if (/^i'm meeting|^i am meeting/i.test(text)) title = cleanTitle(at.rest.replace(/^(\w+)\s+for\s+(.+)$/i, '$2 with $1'));
     if (/^the conference room for /i.test(title)) title = title.replace(/^the conference room for /i, '');
     if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
     if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);
-    const block = /\b(?:two|three|an?|one|\d+)\s+hours?\b/i.exec(body);
-    const duration = at.durationMinutes ?? (block ? (block[0].startsWith('two') ? 120 : block[0].startsWith('three') ? 180 : 60) : null);
+    const duration = at.durationMinutes;
     return call('create_calendar_event', {
       title,
       starts_at: iso(at.at, clock),
@@ -102,14 +115,9 @@ export const calendar: Reader = (text, clock, context) => {
     const today = listingRange({ ...when, range: null }, clock).from;
     return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));
   }
-  if (
-    /\b(?:calendar|schedule|agenda|diary|meetings|events|appointments|free|busy|available)\b/i.test(text) ||
-    /^(?:what|anything|any)\b.*\b(?:meeting|event|appointment)\b/i.test(text) ||
-    /\bwhat(?:'s| is| do i have| have i got| am i doing| does my)\s*(?:on|happening|planned|going on|up|next|for)?\b.*\b(?:today|tonight|tomorrow|week|weekend|day|morning|afternoon|evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d+(?:st|nd|rd|th))\b/i.test(text) ||
-    /\b(?:where do i need to be|how does my (?:day|week|morning|afternoon) look|how's my (?:day|week)|am i doing anything|do i have anything (?:on|this|today|tomorrow|tonight))\b/i.test(text) ||
-    /^what(?:'s| is) on(?: (?:today|tomorrow|tonight))?$/i.test(text)
-  ) {
-    const range = listingRange(/\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when, clock);
+  const day = /\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when;
+  if (CALENDAR.test(text) || asksAboutTime(text, day)) {
+    const range = listingRange(day, clock);
     return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
   }
   void context;

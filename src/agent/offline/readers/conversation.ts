@@ -1,4 +1,5 @@
-// The conversation around the requests: greetings and help, "more", a person, feedback.
+// The conversation around the requests: greetings and help, "more", a person, feedback, and
+// what this assistant does not do.
 import { ask, call, HELP, QUESTIONS, type Reader } from '../understanding.ts';
 
 export const smallTalk: Reader = (text) => {
@@ -15,15 +16,17 @@ export const smallTalk: Reader = (text) => {
   return null;
 };
 
+// "more", "what else", "read me the rest", "what are the others": a short request for what is left
+// of the list the caller heard.
+const MORE = /\b(?:more|rest|others|remaining|else|continue|go on|keep going|carry on)\b|^(?:next|and|and then)$/i;
+
 export const more: Reader = (text, _clock, context) => {
-  if (!context.listing) return null;
-  return /^(?:(?:and\s+)?(?:more|the rest|the others|others)|(?:tell|read|give|show) me (?:the )?(?:rest|more|others)|read (?:me )?(?:the )?rest|what else|anything else|go on|keep going|continue|carry on|next|and|and then|what are the others|what about the (?:rest|others))\b/i.test(text)
-    ? { kind: 'more' }
-    : null;
+  if (!context.listing || text.split(/\s+/).length > 6) return null;
+  return MORE.test(text) && !/\b(?:add|remind|cancel|delete|schedule|move|nothing|no)\b/i.test(text) ? { kind: 'more' } : null;
 };
 
 export const transfer: Reader = (text) => {
-  const person = '(?:a |an |the |real |live |actual )*(?:person|human|someone|somebody|agent|operator|representative|rep|customer (?:service|support)|support)';
+  const person = '(?:a |an |the |real |live |actual )*(?:person|human|someone|somebody|agent|operator|representative|rep|manager|supervisor|customer (?:service|support)|support)';
   if (new RegExp(`\\b(?:put me through|transfer me|connect me|talk to|speak to|speak with|talk with|get me|give me|let me talk|let me speak)\\b.*\\b${person}\\b`, 'i').test(text) || new RegExp(`^${person}$`, 'i').test(text)) {
     return call('transfer_to_human', { reason: text });
   }
@@ -44,4 +47,21 @@ export const feedback: Reader = (text) => {
     return call('record_feedback', { comment: text });
   }
   return null;
+};
+
+// What callers ask a phone assistant for that this one does not do: the weather, the news, rides,
+// food, music, the lights, the time, general knowledge. Said without a word of its own (a todo, a
+// reminder, the calendar, a team) it gets a short answer naming what it can do instead, not a
+// calendar read out because a day was mentioned.
+const TOPICS = [
+  /\b(?:weather|rain(?:ing|y)?|snow(?:ing|y)?|forecast|temperature|umbrella)\b/,
+  /\b(?:news|headlines?|jokes?|recipes?|music|songs?|playlist)\b/,
+  /\b(?:uber|lyft|taxi|cab|lights?|thermostat)\b|\border me\b/,
+  /\bwhat time is it\b|^how (?:tall|old|far|big) (?:is|are)\b|\bcapital of\b/,
+];
+const OWN_WORDS = /\b(?:remind(?:er|ers)?|todos?|tasks?|list|calendar|schedule|meetings?|events?|appointments?|teams?)\b/i;
+
+export const elsewhere: Reader = (text) => {
+  const lower = text.toLowerCase();
+  return TOPICS.some((topic) => topic.test(lower)) && !OWN_WORDS.test(text) ? { kind: 'elsewhere' } : null;
 };

@@ -1,19 +1,80 @@
-// Teams: who is on one, its todos, adding to them, and the caller's own teams.
-import { cleanTitle, priorityIn, pronounOnly, withoutPriority } from '../phrases.ts';
-import { ask, call, iso, QUESTIONS, type Reader } from '../understanding.ts';
-import { readWhen } from '../when.ts';
+/**
+ * Teams: who is on one, its todos, adding to them, and the caller's own teams.
+ *
+ * A team is named outright ("the design team"), loosely ("a task for engineering", "the eng
+ * board", "the design folks"), by "they" once one was talked about, or not at all ("add a team
+ * todo"). A loose name is only a team if the caller has one that fits it: the reader asks the
+ * provider to look the caller's teams up first, and when none fits, the later readers' reading
+ * of the same words stands ("a todo for Sam" is the caller's own).
+ */
+import type { Json } from '../context.ts';
+import { cleanTitle, ordinalIn, priorityIn, pronounOnly, REMINDER_WORDS, TODO_WORDS, withoutPriority } from '../phrases.ts';
+import { ask, call, iso, QUESTIONS, type Reader, type Understanding } from '../understanding.ts';
+import { readWhen, type Clock } from '../when.ts';
 
-const TEAM_NAME = /\b(?:the\s+|my\s+|our\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)(?:'s)?\s+(?:team|group)(?:'s)?\b/i;
+type Action = 'members' | 'add' | 'todos';
 
-/** The team a phrase names: "the design team", "in engineering", "the engineering backlog". */
-function teamIn(text: string): string | null {
-  const named = TEAM_NAME.exec(text);
-  if (named?.[1]) {
-    const name = named[1].replace(/^(?:(?:a|the|my|our|your|which|what|this|that|any|on|in|of|for|to)\s+)+/i, '');
-    return /^(?:a|the|my|our|your|which|what|this|that|any|on|in|of|for|to)$/i.test(name) ? '' : name;
+/** What the caller wants of a team, from how they ask. */
+function actionIn(text: string): Action | null {
+  if (/\b(?:who|members?|owner)\b|\bpeople (?:are )?(?:in|on)\b|^is \w+ (?:in|on)\b/i.test(text) && !/\b(?:todos?|tasks?)\b/i.test(text)) return 'members';
+  if (/^(?:what|which|anything|any|is there|are there|show|read|list|tell|does|do|has|have|how)\b/i.test(text)) {
+    return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do)\b/i.test(text) ? 'todos' : null;
   }
-  const backlog = /\bthe\s+([a-z]+)\s+backlog\b/i.exec(text);
-  return backlog?.[1] ?? null;
+  if (/\b(?:add|create|make|put|give|assign|new)\b|\b(?:needs?|has|have) to\b/i.test(text)) return 'add';
+  return null;
+}
+
+/** How a team was named: its name as said (null: "a team", "my team"), and the words that said it. */
+interface Naming {
+  name: string | null;
+  said: string;
+  /** Said without the word "team": only a team if the caller has one by that name. */
+  loose: boolean;
+}
+
+// Words that stand where a team's name would but are not one: "a todo for tomorrow", "my list".
+const NOT_A_NAME = new Set(
+  `a an the my your our their his her this that these those it them me us you i we one another new quick
+  todo todos task tasks list lists item to do team group shopping grocery same whole other
+  today tonight tomorrow morning afternoon evening week weekend month monday tuesday wednesday
+  thursday friday saturday sunday low medium high urgent important critical priority
+  there here now later next last anything something everything nothing
+  open completed finished done overdue remaining pending outstanding old other all
+  add create make put give assign what who which show read list tell is are for to on in of from with`.split(/\s+/),
+);
+const NAME = String.raw`([a-z][\w-]*)`;
+const GROUP = String.raw`(?:folks|people|crew|side|guys|lot|board|backlog|todo list|list|todos|tasks)`;
+
+/** Where a name stands when it is a team's without the word "team". */
+const LOOSE: RegExp[] = [
+  // "the design folks", "engineering's board", "the marketing todo list" (never "my open todos")
+  new RegExp(String.raw`\b(?:(?:for|to|on|in|from|with)\s+)?(?:the\s+)?(?<!\b(?:my|your)\s+)${NAME}(?:'s)?\s+${GROUP}\b`, 'i'),
+  // "for engineering to ...", "a task for eng: ...", "who is in marketing"
+  new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b))`, 'i'),
+  // "engineering needs to ...", "what is marketing up to", "what has eng got on"
+  new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:needs?|has|have)\s+to\b`, 'i'),
+  new RegExp(String.raw`^(?:what(?:'s| is| has| does)|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
+  // "give the engineers a todo", "a design todo"
+  new RegExp(String.raw`\bgive\s+(?:the\s+)?${NAME}\s+an?\s+(?:todo|task)\b`, 'i'),
+  new RegExp(String.raw`\ban?\s+${NAME}\s+(?=todo|task)`, 'i'),
+];
+
+const MEETING = /\b(?:calendar|meetings?|events?|appointments?|lunch|dinner|breakfast|standup|sync)\b/i;
+const TEAM = /\b(?:(?:for|to|on|in|from|of)\s+)?(?:(?:the|my|our|a|an|your)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+)?(?:team|group)(?:'s)?(?:\s+(?:todo list|list|todos|tasks|backlog))?\b/i;
+
+function namingIn(text: string, context: { team: string | null }): Naming | null {
+  const named = TEAM.exec(text);
+  if (named) {
+    const words = (named[1] ?? '').trim().split(/\s+/).filter((word) => word && !NOT_A_NAME.has(word.toLowerCase()));
+    return { name: words.length > 0 ? words.join(' ') : null, said: named[0], loose: false };
+  }
+  if (context.team && /\b(?:they|them|their|theirs)\b/i.test(text)) return { name: context.team, said: '', loose: false };
+  for (const pattern of LOOSE) {
+    const loose = pattern.exec(text);
+    const name = loose?.[1];
+    if (loose && name && !NOT_A_NAME.has(name.toLowerCase())) return { name, said: loose[0], loose: true };
+  }
+  return null;
 }
 
 /** "assigned to Alice", "and give it to Bob", "assign Priya a task": the assignee, and the text without it. */
@@ -25,49 +86,75 @@ function takeAssignee(text: string): { assignee?: string; rest: string } {
   return { rest: text };
 }
 
-export const teams: Reader = (text, clock) => {
-  const team = teamIn(text);
-  // Adding to a team: "add a todo for the design team to ...", "the design team needs to ...".
-  if (team !== null && /\b(?:add|create|make|put|assign|new)\b|\bneeds? to\b/i.test(text) && !/^(?:what|who|which|list|show|read|tell)\b/i.test(text)) {
-    if (!team) return ask(QUESTIONS.team);
-    const { assignee, rest } = takeAssignee(text);
-    const priority = priorityIn(rest);
-    const when = readWhen(withoutPriority(rest), clock);
-    let title = when.rest
-      .replace(/\b(?:for|to|on|in|from)\s+(?:the\s+|my\s+|our\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?(?:'s)?\s+(?:team|group)(?:'s)?(?:\s+(?:todo\s+)?(?:list|todos|tasks|backlog))?\b/i, ' ')
-      .replace(TEAM_NAME, ' ')
-      .replace(new RegExp(`\\b(?:for|to|on|in)\\s+(?:the\\s+)?${team}\\b`, 'i'), ' ')
-      .replace(/^.*?\b(?:add|create|make|put|new)\s+(?:(?:a|an|new|one|team)\s+)*(?:(?:todo|task)\s+(?:item\s+)?)?/i, '')
-      .replace(/^.*?\bneeds? to\s+/i, '')
-      .replace(/\b(?:to|on)\s+(?:the\s+)?(?:todo\s+)?(?:list|todos)\b.*$/i, '')
-      .replace(/^(?:to|for|:)\s+/i, '');
-    title = cleanTitle(title.replace(/^(?:to|for|:)\s+/i, ''));
-    if (!title || pronounOnly(title) || /^team todo$/i.test(title)) return ask(QUESTIONS.teamTodoTitle);
-    return call('create_team_todo', {
-      team,
-      title,
-      ...(assignee ? { assignee } : {}),
-      ...(priority ? { priority: priority.priority } : {}),
-      ...(when.at && when.hasDay ? { due_at: iso(when.at, clock) } : {}),
-    });
-  }
-  if (/\b(?:add|create|make)\s+a\s+team\s+(?:todo|task)\b/i.test(text)) return ask(QUESTIONS.team);
-  if (/\b(?:what|which|list|tell me about|show)\b.*\b(?:teams|groups)\b|\bmy teams\b|\bteams?\s+(?:am i|i'm|i am)\b|\bam i (?:in|on|part of) any (?:teams|groups)\b/i.test(text)) return call('list_teams', {});
+/** A team todo's arguments without the team: the title with the team, the command and the times taken out. */
+function newTodo(text: string, naming: Naming, clock: Clock): Json | null {
+  const { assignee, rest } = takeAssignee(naming.said ? text.replace(naming.said, ' ') : text);
+  const priority = priorityIn(rest);
+  const when = readWhen(withoutPriority(rest), clock);
+  const title = cleanTitle(
+    when.rest
+      .replace(/^.*?\b(?:add|create|make|put|give|new)\b\s*(?:(?:a|an|new|one|another|team)\s+)*(?:(?:todo|task)s?(?:\s+item)?\b)?/i, '')
+      .replace(/^.*?\b(?:needs?|has|have)\s+to\s+/i, '')
+      .replace(/\s+(?:to|on)\s+(?:the|their)\s+(?:todo\s+)?(?:list|todos)\b.*$/i, '')
+      .trim()
+      .replace(/^(?:(?:to|for|them)\s+|:\s*)+/i, ''),
+  );
+  if (!title || pronounOnly(title) || /^team todo$/i.test(title)) return null;
+  return {
+    title,
+    ...(assignee ? { assignee } : {}),
+    ...(priority ? { priority: priority.priority } : {}),
+    ...(when.at && when.hasDay ? { due_at: iso(when.at, clock) } : {}),
+  };
+}
 
-  const people = /^(?:who|is\s+[A-Z]?\w+\s+(?:on|in)|list the members|members|tell me who)\b|\bmembers?\b|\bowner\b|\bwho(?:'s| is| else| works)\b/i.test(text);
-  if (people && !/\b(?:todos?|tasks?|reminders?|calendar)\b/i.test(text)) {
-    const named = team ?? /\b(?:in|on)\s+([a-z]+)\b/i.exec(text)?.[1] ?? null;
-    if (!named || /^(?:my|our|the|a)$/i.test(named)) return ask(QUESTIONS.team);
-    return call('list_team_members', { team: named });
+/** The tool call for a team once it is known. */
+function teamRequest(action: Action, text: string, naming: Naming, clock: Clock): ((team: string) => Understanding) | Understanding {
+  if (action === 'members') return (team) => call('list_team_members', { team });
+  if (action === 'todos') {
+    const priority = /\bpriority|urgent|important\b/i.test(text) ? priorityIn(text) : null;
+    const args = { completed: /\b(?:finished|done|completed)\b/i.test(text), ...(priority ? { priority: priority.priority } : {}) };
+    return (team) => call('list_team_todos', { team, ...args });
   }
-  // A team's todos: "what's on the design team's list", "what does engineering have to do".
-  const subject = /^(?:what(?:'s| is| does| has)|does|has|is)\s+(?:the\s+)?([a-z]+)(?:\s+team)?\s+(?:have|got|working|need|finished|done|completed|left)/i.exec(text)?.[1];
-  const teamTodos = team ?? (subject && !/^(?:i|you|we|my|left|due|next|on|there|it)$/i.test(subject) ? subject : null);
-  if (teamTodos !== null && (/\b(?:todos?|tasks?|list|backlog|working on|have to do|need to do|left|finished|done|completed|anything|urgent)\b/i.test(text))) {
-    if (!teamTodos || /^(?:my|our)$/i.test(teamTodos)) return ask(QUESTIONS.team);
-    const finished = /\b(?:finished|done|completed)\b/i.test(text);
-    return call('list_team_todos', { team: teamTodos, completed: finished });
+  const todo = newTodo(text, naming, clock);
+  if (!todo) return ask(QUESTIONS.teamTodoTitle);
+  return (team) => call('create_team_todo', { team, ...todo });
+}
+
+/** Asks the provider to find the team among the caller's own: by a loose name, an ordinal, or (none named) which one. */
+function findTeam(action: Action, text: string, naming: Naming | null, act: (team: string) => Understanding): Understanding {
+  return {
+    kind: 'find',
+    find: {
+      nouns: ['team'],
+      words: naming?.name ? [naming.name.toLowerCase()] : [],
+      reference: naming ? null : ordinalIn(text),
+      startsAt: null,
+      within: null,
+      act: (row) => act(String(row.name)),
+      question: QUESTIONS.team,
+      // A viewer cannot add to a team: asked which, only the teams they can add to are offered.
+      ...(action === 'add' && !naming?.name ? { only: (row: Json) => row.role !== 'viewer' } : {}),
+    },
+  };
+}
+
+export const teams: Reader = (text, clock, context) => {
+  if (/\b(?:what|which|list|tell me about|show)\b.*\b(?:teams|groups)\b|\bmy teams\b|\bteams?\s+(?:am i|i'm|i am)\b|\bam i (?:in|on|part of) any (?:teams|groups)\b/i.test(text)) {
+    return call('list_teams', {});
   }
-  if (/\bmy team'?s?\b/i.test(text) && /\b(?:list|todos?|tasks?)\b/i.test(text)) return ask(QUESTIONS.team);
-  return null;
+  // A meeting or a reminder that mentions a team is the calendar's or the reminders'.
+  if ((MEETING.test(text) || REMINDER_WORDS.test(text)) && !TODO_WORDS.test(text)) return null;
+  const action = actionIn(text);
+  if (!action) return null;
+  const naming = namingIn(text, context);
+  // "who's in the second one", after the caller heard their teams.
+  if (!naming && action === 'members' && context.listing?.noun === 'team' && ordinalIn(text) !== null) {
+    return findTeam(action, text, null, (team) => call('list_team_members', { team }));
+  }
+  if (!naming) return null;
+  const request = teamRequest(action, text, naming, clock);
+  if (typeof request !== 'function') return request;
+  if (naming.name && !naming.loose) return request(naming.name);
+  return findTeam(action, text, naming.name ? naming : null, request);
 };

@@ -5,6 +5,9 @@ import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_WORDS, witho
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen } from '../when.ts';
 
+// Words said before "todo" that are not its title: "a new one", "a really important todo", "a high-priority task".
+const BEFORE_TODO = 'a|an|new|quick|one|another|really|very|super|quite|pretty|extremely|urgent|important|critical|top|\\w+[- ]priority';
+
 export const todos: Reader = (text, clock, context) => {
   const todoTarget = (words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding => {
     const ordinal = ordinalIn(words);
@@ -52,7 +55,8 @@ export const todos: Reader = (text, clock, context) => {
 
   const priority = priorityIn(text);
   const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text);
-  if (/\b(?:priority|urgent|important|critical)\b/i.test(text) && /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i.test(text) && !/\b(?:add|create|new)\b/i.test(text) && !adding) {
+  const reprioritise = /\b(?:priority|urgent|important|critical)\b/i.test(text) ? /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i : /^(?:bump|raise|lower)\b/i;
+  if (reprioritise.test(text) && !/\b(?:add|create|new)\b/i.test(text) && !adding) {
     const bump = /\b(?:bump|raise|up)\b/i.test(text) && !priority ? 1 : /\blower\b/i.test(text) && !priority ? -1 : 0;
     const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|that|move)\b/gi, ' ');
     if (!priority && !bump) return todoTarget(words, () => ask(QUESTIONS.todoPriority), QUESTIONS.todoTarget).kind === 'ask' ? ask(QUESTIONS.todoTarget) : ask(QUESTIONS.todoPriority);
@@ -76,6 +80,8 @@ export const todos: Reader = (text, clock, context) => {
     /^(?:i'm |i am )?done with\b(.*)$/i.exec(text) ??
     /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i.exec(text) ??
     /^(.+?)\s+(?:is|are|was)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i.exec(text) ??
+    // Said of the thing: "the plumber's been called", "the flights are booked": its name and the verb.
+    /^((?:the|my)\s+.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+)*(?:\w+ed|paid|sent|bought|made|written|done))$/i.exec(text) ??
     /^(?:finished|completed|done)\b(.*)$/i.exec(text) ??
     /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i.exec(text);
   const doneAlso = /\b(?:mark (?:it|that|this)(?: as)? (?:done|complete))\b/i.exec(text);
@@ -94,7 +100,7 @@ export const todos: Reader = (text, clock, context) => {
 
   // Adding: "add a todo to ...", "put X on my list", "I need to remember to X", "note down X".
   const create =
-    /\b(?:add|create|make|put|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:a|an|new|quick|one|another)\s+)*(?:(?:\w+[- ])?priority\s+)?(?:(?:urgent|important|critical)\s+)?(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$/i.exec(text);
+    new RegExp(String.raw`\b(?:add|create|make|put|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`, 'i').exec(text);
   const need = NEED.exec(text);
   if (create || need) {
     const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
