@@ -54,10 +54,13 @@ export function contentWords(text: string): string[] {
   return [...new Set(lemmas(text).filter((word) => !STOP.has(word)))];
 }
 
-/** True when the caller's words have a past-tense verb said of themselves: "I called", "I've watered". */
+/** True when the caller says what they did: "I called", "I've watered", or without "I": "paid the bill". */
 export function saysDone(text: string): boolean {
   const doc = nlp(text);
-  return /^i(?:'ve| have)?\b/i.test(text) && doc.match('^i (have|#Adverb)? #PastTense').found;
+  if (/^i(?:'ve| have)?\b/i.test(text)) return doc.match('^i (have|#Adverb)? #PastTense').found;
+  // Never a verb whose past is itself: "put milk on my list" is a request.
+  const first = text.split(/\s+/)[0]?.toLowerCase() ?? '';
+  return doc.match('^#PastTense').found && lemmas(first)[0] !== first;
 }
 
 // Endings that make another word of the same stem: "renew" and "renewal", "electric" and

@@ -57,5 +57,6 @@ export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?|plate)\
 export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
 export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;
 
-// Obligations said as statements: "I need to remember to buy stamps", "I've got to finish the slides".
-export const NEED = /^(?:i\s+(?:need|have|must|should|gotta|got|'ve got|have got)\s+to|i've\s+got\s+to|i\s+need\s+to\s+remember\s+to|remember\s+to|don'?t let me forget to|i must not forget to)\s+(.+)$/i;
+// Obligations said as statements: "I need to buy stamps", "I must remember to cancel the gym",
+// "I've got to finish the slides", "don't let me forget to call Jo".
+export const NEED = /^(?:i\s+(?:really\s+)?(?:(?:need|have|got|'ve got|have got)\s+to|must|should|gotta)\s+(?:remember\s+to\s+)?|i've\s+got\s+to\s+|remember\s+to\s+|don'?t let me forget to\s+|i must not forget to\s+)(.+)$/i;

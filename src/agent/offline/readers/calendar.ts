@@ -28,7 +28,7 @@ const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointm
 // like", "where do I have to be", "do I have plans". A question about anything else said with a
 // time ("the weather tomorrow") is not about their calendar.
 const ABOUT_TIME = new Set(
-  `what where how which any anything something look looking be happen happening go going doing on up around plan planned there next`.split(/\s+/),
+  `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next`.split(/\s+/),
 );
 
 function asksAboutTime(text: string, when: When): boolean {
@@ -37,10 +37,11 @@ function asksAboutTime(text: string, when: When): boolean {
 }
 
 const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
-const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
+const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|drop|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
 
 export const calendar: Reader = (text, clock, context) => {
-  if (saysDone(text) && !CANCEL.test(text)) return null;
+  // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
+  if ((saysDone(text) && !CANCEL.test(text)) || /\b(?:remember|forget) to\b/i.test(text)) return null;
   const when = readWhen(text, clock);
   const event = (words: string, act: Find['act'], question: string, nouns: Noun[] = ['event']): Understanding => {
     const ordinal = ordinalIn(words);
@@ -80,8 +81,8 @@ export const calendar: Reader = (text, clock, context) => {
   }
 
   if (CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text)) {
-    const words = when.rest.replace(/\b(?:cancel|call off|scratch|delete|remove|take|off|i can't make|can't make|cannot make|won't make|actually)\b/gi, ' ');
-    if (/\b(?:cancel|call off|scratch)\b/i.test(text) || EVENT_WORDS.test(text) || when.at) {
+    const words = when.rest.replace(/\b(?:cancel|call off|scratch|delete|remove|drop|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
+    if (/\b(?:cancel|call off|scratch|can't make|cannot make|won't make)\b/i.test(text) || EVENT_WORDS.test(text) || when.at) {
       return event(words, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
     }
   }
@@ -91,13 +92,14 @@ export const calendar: Reader = (text, clock, context) => {
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i.exec(text) ??
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i.exec(text) ??
     /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i.exec(text) ??
-    /^(?:i have|i've got|i'm meeting|i am meeting|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i.exec(text);
+    /^(?:i have|i've got|i'm|i am|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that|this)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i.exec(text);
   const question = /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text);
   if (create && !question && !/\b(?:todo|task)\b/i.test(text)) {
     const body = (create[1] ?? '').replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ').replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ').replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
     const at = readWhen(body, clock);
     let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/^(?:out|off)\s+/i, '').replace(/^(?:for|to)\s+/i, ''));
-    if (/^i'm meeting|^i am meeting/i.test(text)) title = cleanTitle(at.rest.replace(/^(\w+)\s+for\s+(.+)$/i, '$2 with $1'));
+    if (/^(?:i'm|i am) meeting/i.test(text)) title = cleanTitle(at.rest.replace(/^(?:meeting\s+)?(\w+)\s+for\s+(.+)$/i, '$2 with $1'));
+    else if (/^(?:i'm|i am) \w+ing\b/i.test(text)) title = cleanTitle(at.rest.replace(/^\w+ing\s+/i, ''));
     if (/^the conference room for /i.test(title)) title = title.replace(/^the conference room for /i, '');
     if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
     if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);

@@ -34,7 +34,7 @@ export const transfer: Reader = (text) => {
 };
 
 export const feedback: Reader = (text) => {
-  const said = /^(?:feedback|i (?:want|would like|'d like) to (?:leave|give) (?:some )?feedback)\b\s*[:,-]?\s*(.*)$/i.exec(text);
+  const said = /^(?:(?:i (?:want|would like|'d like) to|let me|can i) (?:leave|give|make|send) (?:you )?(?:some |a )?)?(?:feedback|comment|suggestion|complaint)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
   if (said) {
     const comment = (said[1] ?? '').trim();
     return comment ? call('record_feedback', { comment }) : ask(QUESTIONS.feedback);

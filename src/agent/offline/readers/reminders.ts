@@ -26,7 +26,8 @@ export const reminders: Reader = (text, clock, context) => {
     const from = when.range.from.getTime() < clock.now.getTime() ? clock.now : when.range.from;
     return call('list_reminders', { from: iso(from, clock), to: iso(when.range.to, clock) });
   }
-  const create = /\bremind me\b\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
+  // "remind me", and the same said another way: "ping me", "nudge me".
+  const create = /\b(?:remind|ping|nudge|buzz|alert) me\b\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
   if (create) {
     const said = readWhen(create[1] ?? '', clock);
     // "in half an hour remind me to move the car": the time may come first.

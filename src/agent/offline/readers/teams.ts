@@ -18,9 +18,9 @@ type Action = 'members' | 'add' | 'todos';
 function actionIn(text: string): Action | null {
   if (/\b(?:who|members?|owner)\b|\bpeople (?:are )?(?:in|on)\b|^is \w+ (?:in|on)\b/i.test(text) && !/\b(?:todos?|tasks?)\b/i.test(text)) return 'members';
   if (/^(?:what|which|anything|any|is there|are there|show|read|list|tell|does|do|has|have|how)\b/i.test(text)) {
-    return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do)\b/i.test(text) ? 'todos' : null;
+    return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do|going on)\b/i.test(text) ? 'todos' : null;
   }
-  if (/\b(?:add|create|make|put|give|assign|new)\b|\b(?:needs?|has|have) to\b/i.test(text)) return 'add';
+  if (/\b(?:add|create|put|give|assign|new|take on)\b|\bmake an? (?:\w+ )?(?:todo|task)\b|\b(?:needs?|has|have) to\b/i.test(text)) return 'add';
   return null;
 }
 
@@ -54,7 +54,8 @@ const LOOSE: RegExp[] = [
   // "engineering needs to ...", "what is marketing up to", "what has eng got on"
   new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:needs?|has|have)\s+to\b`, 'i'),
   new RegExp(String.raw`^(?:what(?:'s| is| has| does)|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
-  // "give the engineers a todo", "a design todo"
+  // "can marketing take on ...", "give the engineers a todo", "a design todo"
+  new RegExp(String.raw`^(?:can|could|will|would|should)\s+(?:the\s+)?${NAME}\s+(?=\w)`, 'i'),
   new RegExp(String.raw`\bgive\s+(?:the\s+)?${NAME}\s+an?\s+(?:todo|task)\b`, 'i'),
   new RegExp(String.raw`\ban?\s+${NAME}\s+(?=todo|task)`, 'i'),
 ];
@@ -93,7 +94,7 @@ function newTodo(text: string, naming: Naming, clock: Clock): Json | null {
   const when = readWhen(withoutPriority(rest), clock);
   const title = cleanTitle(
     when.rest
-      .replace(/^.*?\b(?:add|create|make|put|give|new)\b\s*(?:(?:a|an|new|one|another|team)\s+)*(?:(?:todo|task)s?(?:\s+item)?\b)?/i, '')
+      .replace(/^.*?\b(?:add|create|make|put|give|new|take on)\b\s*(?:(?:a|an|new|one|another|team)\s+)*(?:(?:todo|task)s?(?:\s+item)?\b)?/i, '')
       .replace(/^.*?\b(?:needs?|has|have)\s+to\s+/i, '')
       .replace(/\s+(?:to|on)\s+(?:the|their)\s+(?:todo\s+)?(?:list|todos)\b.*$/i, '')
       .trim()

@@ -17,35 +17,22 @@ export const todos: Reader = (text, clock, context) => {
     return { kind: 'find', find: { nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
   };
 
-  // Listing, by what is asked rather than by keyword: "anything left", "what have I finished", "am I behind".
+  // Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what have I ticked off".
   const asking = /^(?:what|which|how many|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
-  const aboutTodos =
-    TODO_WORDS.test(text) ||
-    /\b(?:left|to do|get done|work on|finished|completed|done|overdue|behind|due)\b/i.test(text);
+  const aboutTodos = TODO_WORDS.test(text) || /\b(?:left|to do|get done|work on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (asking && aboutTodos && !changing) {
-    const args: Json = { completed: /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done)\b|\b(?:completed|finished)\b/i.test(text) };
+    const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
+    const args: Json = { completed: finished.test(text) };
     const priority = priorityIn(text);
-    if (priority && /\bpriority|urgent|important\b/i.test(text)) {
-      args.priority = priority.priority;
-      delete args.completed;
-      args.completed = false;
-    }
-    if (/\b(?:overdue|behind|late)\b/i.test(text)) {
-      args.completed = false;
-      args.due_before = iso(clock.now, clock);
-    } else if (/\bdue\b/i.test(text)) {
-      const before = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
-      const when = readWhen(before?.[1] ?? text, clock);
-      if (when.range) {
-        delete args.completed;
-        args.completed = false;
-        if (before) args.due_before = iso(when.range.from, clock);
-        else {
-          const from = when.range.from.getTime() <= clock.now.getTime() && !when.hasDay ? when.range.from : when.range.from;
-          Object.assign(args, { due_after: iso(from, clock), due_before: iso(when.range.to, clock) });
-        }
-      }
+    if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
+    if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
+    else if (/\bdue\b/i.test(text)) {
+      // "due by Friday": before that day; "due this week": within it.
+      const by = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
+      const range = readWhen(by?.[1] ?? text, clock).range;
+      if (range && by) Object.assign(args, { completed: false, due_before: iso(range.from, clock) });
+      else if (range) Object.assign(args, { completed: false, due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
     }
     return call('list_todos', args);
   }
@@ -67,7 +54,8 @@ export const todos: Reader = (text, clock, context) => {
     });
   }
 
-  if (/\b(?:due|deadline)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text)) {
+  // A new due date: "the report is due Friday now", "change the plumber todo to Monday".
+  if (/\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text) && !adding) {
     const when = readWhen(text, clock);
     if (when.at) {
       const words = when.rest.replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
@@ -79,7 +67,7 @@ export const todos: Reader = (text, clock, context) => {
     /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i.exec(text) ??
     /^(?:i'm |i am )?done with\b(.*)$/i.exec(text) ??
     /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i.exec(text) ??
-    /^(.+?)\s+(?:is|are|was)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i.exec(text) ??
+    /^(.+?)(?:\s+(?:is|are|was)|'s)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i.exec(text) ??
     // Said of the thing: "the plumber's been called", "the flights are booked": its name and the verb.
     /^((?:the|my)\s+.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+)*(?:\w+ed|paid|sent|bought|made|written|done))$/i.exec(text) ??
     /^(?:finished|completed|done)\b(.*)$/i.exec(text) ??
@@ -91,6 +79,10 @@ export const todos: Reader = (text, clock, context) => {
     if (/^\s*(?:reviewing|doing)\b/i.test(words)) words = words.replace(/^\s*(\w+)ing\b/i, '$1');
     return todoTarget(words, (row) => call('complete_todo', { id: row.id }));
   }
+
+  // "I don't need to water the plants anymore": the todo that says so goes.
+  const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
+  if (noLonger) return todoTarget(noLonger[1] ?? '', (row) => call('delete_todo', { id: row.id }));
 
   const remove = /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
   if (remove) {
@@ -106,7 +98,7 @@ export const todos: Reader = (text, clock, context) => {
     const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
     let body = addsThat ? addsThat[1] ?? '' : need ? need[1] ?? '' : create?.[1] ?? '';
     body = body.replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '').replace(/^that\s+i\s+need\s+to\s+/i, '').replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '');
-    body = body.replace(/\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b/i, ' ');
+    body = body.replace(/(?:^|\s+)(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b:?/i, ' ');
     const priority = priorityIn(create?.[0].slice(0, 60) ?? text);
     const when = readWhen(withoutPriority(body), clock);
     const title = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
