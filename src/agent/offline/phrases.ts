@@ -6,11 +6,14 @@
 export const PRONOUN = /^(?:it|that|this|that one|this one|them|those|these|one|something|anything|stuff|things?)$/i;
 const ORDINALS: Record<string, number> = { first: 0, second: 1, third: 2, fourth: 3, fifth: 4, sixth: 5, seventh: 6, eighth: 7, ninth: 8, tenth: 9, last: -1, '1st': 0, '2nd': 1, '3rd': 2, '4th': 3, '5th': 4 };
 
-/** "the second one", "number 3", "the last": which item of the last list. */
+const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** "the second one", "number 3", "number two", "the last": which item of the last list. */
 export function ordinalIn(text: string): number | null {
-  const said = /\b(?:the\s+)?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|1st|2nd|3rd|4th|5th)(?:\s+one)?\b/i.exec(text) ?? /\bnumber\s+(\d+)\b/i.exec(text);
+  const said = /\b(?:the\s+)?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|1st|2nd|3rd|4th|5th)(?:\s+one)?\b/i.exec(text) ?? /\bnumber\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b/i.exec(text);
   if (!said?.[1]) return null;
-  return /^\d+$/.test(said[1]) ? Number(said[1]) - 1 : (ORDINALS[said[1].toLowerCase()] ?? null);
+  const number = NUMBERS.indexOf(said[1].toLowerCase());
+  return /^\d+$/.test(said[1]) ? Number(said[1]) - 1 : number > 0 ? number - 1 : (ORDINALS[said[1].toLowerCase()] ?? null);
 }
 
 /** Whether the words name the thing by "it", "that", "that one". */

@@ -48,9 +48,20 @@ const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 
 const hourOf = (word: string): number => HOURS[word.toLowerCase()] ?? Number(word);
 const previousHour = (hour: number): number => (hour === 1 ? 12 : hour - 1);
 
+// Amounts said in words, for lengths and waits: "twenty minutes", "forty-five minutes", "three days".
+const SMALL = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const AMOUNT = new RegExp(`\\b(?:(${TENS.slice(2).join('|')})(?:[\\s-](${SMALL.slice(1, 10).join('|')}))?|(${SMALL.slice(1).join('|')}))\\s+(minutes?|mins?|hours?|days?|weeks?)\\b`, 'gi');
+
+function amountInWords(tens: string | undefined, unit: string | undefined, small: string | undefined): number {
+  if (small) return SMALL.indexOf(small.toLowerCase());
+  return TENS.indexOf((tens ?? '').toLowerCase()) * 10 + (unit ? SMALL.indexOf(unit.toLowerCase()) : 0);
+}
+
 /** Clock times as chrono reads them: "half past two" → "2:30", "quarter to five" → "4:45", "at five" → "at 5". */
 function spokenClock(text: string, today: LocalDate): string {
   return text
+    .replace(AMOUNT, (_, tens: string | undefined, unit: string | undefined, small: string | undefined, what: string) => `${amountInWords(tens, unit, small)} ${what}`)
     .replace(/\b(\w+day)'s\b/gi, '$1')
     .replace(/\b(?:noon|midday)\b/gi, '12:00 pm')
     .replace(/\bmidnight\b/gi, '12:00 am')

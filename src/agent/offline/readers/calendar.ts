@@ -28,7 +28,8 @@ const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointm
 // like", "where do I have to be", "do I have plans". A question about anything else said with a
 // time ("the weather tomorrow") is not about their calendar.
 const ABOUT_TIME = new Set(
-  `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next`.split(/\s+/),
+  `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next
+  day week weekend morning afternoon evening night`.split(/\s+/),
 );
 
 function asksAboutTime(text: string, when: When): boolean {
@@ -37,7 +38,7 @@ function asksAboutTime(text: string, when: When): boolean {
 }
 
 const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
-const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|drop|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
+const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|drop|get rid of|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
 
 export const calendar: Reader = (text, clock, context) => {
   // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
@@ -81,7 +82,7 @@ export const calendar: Reader = (text, clock, context) => {
   }
 
   if (CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text)) {
-    const words = when.rest.replace(/\b(?:cancel|call off|scratch|delete|remove|drop|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
+    const words = when.rest.replace(/\b(?:cancel|call off|scratch|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
     if (/\b(?:cancel|call off|scratch|can't make|cannot make|won't make)\b/i.test(text) || EVENT_WORDS.test(text) || when.at) {
       return event(words, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
     }
@@ -91,6 +92,10 @@ export const calendar: Reader = (text, clock, context) => {
     /\b(?:schedule|book|set up|arrange|block out|block off|pencil in|set aside|reserve)\b\s*(.*)$/i.exec(text) ??
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i.exec(text) ??
     /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i.exec(text) ??
+    // "a call with the bank", "a coffee with Jo": nouns of a meeting after an article ("add call the vet" is a todo).
+    /\b(?:add|put|create|make)\s+(?:a|an)\s+(?:new\s+)?((?:[\w']+\s+){0,2}(?:call|chat|coffee|breakfast)\s+with\b.*)$/i.exec(text) ??
+    // A length of time is an event's: a todo has none ("put an hour for planning on Friday").
+    /^(?:add|put|block|book|schedule)\s+(?:in\s+)?((?:an?|one|two|three|four|\d+|half an?)[\s-]+(?:hours?|minutes?|mins?)\b.*)$/i.exec(text) ??
     /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i.exec(text) ??
     /^(?:i have|i've got|i'm|i am|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that|this)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i.exec(text);
   const question = /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text);

@@ -18,7 +18,7 @@ export const smallTalk: Reader = (text) => {
 
 // "more", "what else", "read me the rest", "what are the others": a short request for what is left
 // of the list the caller heard.
-const MORE = /\b(?:more|rest|others|remaining|else|continue|go on|keep going|carry on)\b|^(?:next|and|and then)$/i;
+const MORE = /\b(?:more|rest|others|remaining|else|continue|go on|keep going|carry on|after that)\b|^(?:next|and|and then)$/i;
 
 export const more: Reader = (text, _clock, context) => {
   if (!context.listing || text.split(/\s+/).length > 6) return null;

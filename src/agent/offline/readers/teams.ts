@@ -18,7 +18,7 @@ type Action = 'members' | 'add' | 'todos';
 function actionIn(text: string): Action | null {
   if (/\b(?:who|members?|owner)\b|\bpeople (?:are )?(?:in|on)\b|^is \w+ (?:in|on)\b/i.test(text) && !/\b(?:todos?|tasks?)\b/i.test(text)) return 'members';
   if (/^(?:what|which|anything|any|is there|are there|show|read|list|tell|does|do|has|have|how)\b/i.test(text)) {
-    return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do|going on)\b/i.test(text) ? 'todos' : null;
+    return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do|going on|ha(?:s|ve) on)\b/i.test(text) ? 'todos' : null;
   }
   if (/\b(?:add|create|put|give|assign|new|take on)\b|\bmake an? (?:\w+ )?(?:todo|task)\b|\b(?:needs?|has|have) to\b/i.test(text)) return 'add';
   return null;
@@ -51,9 +51,9 @@ const LOOSE: RegExp[] = [
   new RegExp(String.raw`\b(?:(?:for|to|on|in|from|with)\s+)?(?:the\s+)?(?<!\b(?:my|your)\s+)${NAME}(?:'s)?\s+${GROUP}\b`, 'i'),
   // "for engineering to ...", "a task for eng: ...", "who is in marketing"
   new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b))`, 'i'),
-  // "engineering needs to ...", "what is marketing up to", "what has eng got on"
+  // "engineering needs to ...", "what is marketing up to", "show me what design has on"
   new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:needs?|has|have)\s+to\b`, 'i'),
-  new RegExp(String.raw`^(?:what(?:'s| is| has| does)|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
+  new RegExp(String.raw`\b(?:what(?:'s| is| has| does)?|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
   // "can marketing take on ...", "give the engineers a todo", "a design todo"
   new RegExp(String.raw`^(?:can|could|will|would|should)\s+(?:the\s+)?${NAME}\s+(?=\w)`, 'i'),
   new RegExp(String.raw`\bgive\s+(?:the\s+)?${NAME}\s+an?\s+(?:todo|task)\b`, 'i'),

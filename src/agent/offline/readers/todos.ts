@@ -27,12 +27,12 @@ export const todos: Reader = (text, clock, context) => {
     const priority = priorityIn(text);
     if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
     if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
-    else if (/\bdue\b/i.test(text)) {
-      // "due by Friday": before that day; "due this week": within it.
+    else if (args.completed === false) {
+      // "due by Friday": before that day; "due this week", "to do this weekend": within it.
       const by = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
       const range = readWhen(by?.[1] ?? text, clock).range;
-      if (range && by) Object.assign(args, { completed: false, due_before: iso(range.from, clock) });
-      else if (range) Object.assign(args, { completed: false, due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
+      if (range && by) Object.assign(args, { due_before: iso(range.from, clock) });
+      else if (range) Object.assign(args, { due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
     }
     return call('list_todos', args);
   }
@@ -92,7 +92,7 @@ export const todos: Reader = (text, clock, context) => {
 
   // Adding: "add a todo to ...", "put X on my list", "I need to remember to X", "note down X".
   const create =
-    new RegExp(String.raw`\b(?:add|create|make|put|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`, 'i').exec(text);
+    new RegExp(String.raw`\b(?:add|create|make|put|stick|pop|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`, 'i').exec(text);
   const need = NEED.exec(text);
   if (create || need) {
     const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
