@@ -57,6 +57,8 @@ export function contentWords(text: string): string[] {
 /** True when the caller says what they did: "I called", "I've watered", or without "I": "paid the bill". */
 export function saysDone(text: string): boolean {
   const doc = nlp(text);
+  // "I've got a job interview" is having, not doing.
+  if (/^i(?:'ve| have)?\s+got\b/i.test(text)) return false;
   if (/^i(?:'ve| have)?\b/i.test(text)) return doc.match('^i (have|#Adverb)? #PastTense').found;
   // Never a verb whose past is itself: "put milk on my list" is a request.
   const first = text.split(/\s+/)[0]?.toLowerCase() ?? '';

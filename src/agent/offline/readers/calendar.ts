@@ -29,7 +29,7 @@ const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointm
 // time ("the weather tomorrow") is not about their calendar.
 const ABOUT_TIME = new Set(
   `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next
-  day week weekend morning afternoon evening night`.split(/\s+/),
+  day week weekend morning afternoon evening night card store line`.split(/\s+/),
 );
 
 function asksAboutTime(text: string, when: When): boolean {
@@ -38,7 +38,7 @@ function asksAboutTime(text: string, when: When): boolean {
 }
 
 const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
-const CANCEL = /\b(?:cancel|call off|scratch|delete|remove|drop|get rid of|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
+const CANCEL = /\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
 
 export const calendar: Reader = (text, clock, context) => {
   // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
@@ -82,7 +82,7 @@ export const calendar: Reader = (text, clock, context) => {
   }
 
   if (CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text)) {
-    const words = when.rest.replace(/\b(?:cancel|call off|scratch|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
+    const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
     if (/\b(?:cancel|call off|scratch|can't make|cannot make|won't make)\b/i.test(text) || EVENT_WORDS.test(text) || when.at) {
       return event(words, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
     }
@@ -117,7 +117,7 @@ export const calendar: Reader = (text, clock, context) => {
   }
 
   if ((TODO_WORDS.test(text) || /\b(?:due|overdue)\b/i.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
-  const asksWhen = /^when(?:'s| is| are| do i have)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
+  const asksWhen = /^(?:when|what time)(?:'s| is| are| do i have)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
   if (asksWhen && !REMINDER_WORDS.test(text)) {
     const today = listingRange({ ...when, range: null }, clock).from;
     return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));

@@ -42,7 +42,7 @@ export const feedback: Reader = (text) => {
   if (
     /\b(?:that(?:'s| was| is)|you(?:'re| are))\s+(?:all\s+|totally\s+|completely\s+)?(?:wrong|not right|incorrect|a mistake|not what i (?:said|asked|meant))\b/i.test(text) ||
     /\b(?:you (?:got (?:that|it) wrong|misheard|misunderstood|didn't understand)|not what i (?:said|asked|meant))\b/i.test(text) ||
-    /^(?:wrong|no,? (?:that's )?wrong)$/i.test(text)
+    /^(?:wrong|no,? (?:that's )?wrong)$|^you\b.*\bwrong\b/i.test(text)
   ) {
     return call('record_feedback', { comment: text });
   }

@@ -14,9 +14,9 @@ function reminderTarget(clock: Clock, words: string, act: Find['act']): Understa
 }
 
 export const reminders: Reader = (text, clock, context) => {
-  const removing = /\b(?:delete|remove|cancel|clear|drop|forget|scrap|get rid of|stop reminding me|don't need|do not need|no longer need)\b/i.test(text);
+  const removing = /\b(?:delete|remove|cancel|clear|drop|forget|scrap|get rid of|stop reminding me|don't need|do not need|no longer need|no need)\b/i.test(text);
   if (REMINDER_WORDS.test(text) && removing) {
-    const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
+    const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
     return reminderTarget(clock, words, (row) => call('delete_reminder', { id: row.id }));
   }
   const asking = /^(?:what|which|did|do|have|any|am|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);

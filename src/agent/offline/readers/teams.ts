@@ -50,7 +50,7 @@ const LOOSE: RegExp[] = [
   // "the design folks", "engineering's board", "the marketing todo list" (never "my open todos")
   new RegExp(String.raw`\b(?:(?:for|to|on|in|from|with)\s+)?(?:the\s+)?(?<!\b(?:my|your)\s+)${NAME}(?:'s)?\s+${GROUP}\b`, 'i'),
   // "for engineering to ...", "a task for eng: ...", "who is in marketing"
-  new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b))`, 'i'),
+  new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b|\bwith\b))`, 'i'),
   // "engineering needs to ...", "what is marketing up to", "show me what design has on"
   new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:needs?|has|have)\s+to\b`, 'i'),
   new RegExp(String.raw`\b(?:what(?:'s| is| has| does)?|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),

@@ -18,12 +18,12 @@ export const todos: Reader = (text, clock, context) => {
   };
 
   // Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what have I ticked off".
-  const asking = /^(?:what|which|how many|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
+  const asking = /^(?:what|which|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
   const aboutTodos = TODO_WORDS.test(text) || /\b(?:left|to do|get done|work on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (asking && aboutTodos && !changing) {
     const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
-    const args: Json = { completed: finished.test(text) };
+    const args: Json = { completed: finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text) };
     const priority = priorityIn(text);
     if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
     if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
@@ -84,7 +84,7 @@ export const todos: Reader = (text, clock, context) => {
   const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
   if (noLonger) return todoTarget(noLonger[1] ?? '', (row) => call('delete_todo', { id: row.id }));
 
-  const remove = /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
+  const remove = /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
   if (remove) {
     const words = remove[1] ?? remove[2] ?? '';
     return todoTarget(words.replace(/\b(?:todo|task|off)\b/gi, ' '), (row) => call('delete_todo', { id: row.id }));
@@ -107,7 +107,7 @@ export const todos: Reader = (text, clock, context) => {
     return call('create_todo', {
       title,
       ...(priority ? { priority: priority.priority } : {}),
-      ...(when.at && when.hasDay ? { due_at: iso(when.at, clock) } : {}),
+      ...(when.at && (when.hasDay || when.hasTime) ? { due_at: iso(when.at, clock) } : {}),
     });
   }
   void context;
