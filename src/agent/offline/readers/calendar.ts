@@ -6,6 +6,39 @@ import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_W
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { listingRange, readWhen, type Clock, type When } from '../when.ts';
 
+const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointments?|free|busy|available)\b/i;
+const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
+const CANCEL = /\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
+// Said only of an event: "call off", "can't make it to".
+const CANCEL_EVENT = /\b(?:cancel|call off|scratch|can't make|cannot make|won't make)\b/i;
+
+// Ways to put something on the calendar; the group is what and when.
+const SCHEDULE: RegExp[] = [
+  /\b(?:schedule|book|set up|arrange|block out|block off|pencil in|set aside|reserve)\b\s*(.*)$/i,
+  /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i,
+  /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i,
+  // "a call with the bank", "a coffee with Jo": nouns of a meeting after an article ("add call the vet" is a todo).
+  /\b(?:add|put|create|make)\s+(?:a|an)\s+(?:new\s+)?((?:[\w']+\s+){0,2}(?:call|chat|coffee|breakfast)\s+with\b.*)$/i,
+  // A length of time is an event's: a todo has none ("put an hour for planning on Friday").
+  /^(?:add|put|block|book|schedule)\s+(?:in\s+)?((?:an?|one|two|three|four|\d+|half an?)[\s-]+(?:hours?|minutes?|mins?)\b.*)$/i,
+  /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i,
+  // "I'm seeing the accountant on the 11th at 2, add it to my calendar"
+  /^(?:i have|i've got|i'm|i am|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that|this)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i,
+];
+
+// What a question about the caller's time is made of, besides the time: "what does Friday look
+// like", "where do I have to be", "do I have plans", "what's on the cards". A question about
+// anything else said with a time ("the weather tomorrow") is not about their calendar.
+const ABOUT_TIME = new Set(
+  `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next
+  day week weekend morning afternoon evening night card store line`.split(/\s+/),
+);
+
+function asksAboutTime(text: string, when: When): boolean {
+  if (!/^(?:what|where|how|which|do|does|is|am|are|any|anything|have)\b/i.test(text) || !when.range) return false;
+  return contentWords(when.rest).every((word) => ABOUT_TIME.has(word));
+}
+
 /** The new time for an event or todo being moved: said outright, or a shift ("back an hour"), on the row's own day when only a time is said. */
 function movedTime(row: Json, when: When, clock: Clock, field: 'starts_at' | 'due_at'): Date | null {
   const current = typeof row[field] === 'string' ? new Date(row[field] as string) : null;
@@ -22,111 +55,89 @@ function movedTime(row: Json, when: When, clock: Clock, field: 'starts_at' | 'du
   return target.at;
 }
 
-const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointments?|free|busy|available)\b/i;
-
-// What a question about the caller's time is made of, besides the time: "what does Friday look
-// like", "where do I have to be", "do I have plans". A question about anything else said with a
-// time ("the weather tomorrow") is not about their calendar.
-const ABOUT_TIME = new Set(
-  `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next
-  day week weekend morning afternoon evening night card store line`.split(/\s+/),
-);
-
-function asksAboutTime(text: string, when: When): boolean {
-  if (!/^(?:what|where|how|which|do|does|is|am|are|any|anything|have)\b/i.test(text) || !when.range) return false;
-  return contentWords(when.rest).every((word) => ABOUT_TIME.has(word));
+/** The event (or todo) the words describe: by name, "it", "the second one", "my 3 o'clock", "on Friday". */
+function eventTarget(words: string, when: When, act: Find['act'], question: string, nouns: Noun[] = ['event']): Understanding {
+  const ordinal = ordinalIn(words);
+  // "my meeting on Friday": "meeting" and "appointment" stay, they are often part of the title.
+  const described = contentWords(words.replace(/\b(?:my|the|calendar|off|from|on|o'clock|event)\b/gi, ' '));
+  const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this)\b/i.test(words) ? 'it' : null);
+  const moving = question === QUESTIONS.eventNewTime;
+  // "my 3 o'clock": when a time was said and no day, the event starting at that time.
+  const startsAt = when.hasTime && !when.then && when.shiftMinutes === null && !moving ? when.at : null;
+  const within = !startsAt && when.hasDay && !moving ? when.range : null;
+  if (described.length === 0 && reference === null && !startsAt && !within) return ask(question);
+  return { kind: 'find', find: { nouns, words: described, reference, startsAt, within, act, question } };
 }
 
-const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
-const CANCEL = /\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
-
-export const calendar: Reader = (text, clock, context) => {
-  // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
-  if ((saysDone(text) && !CANCEL.test(text)) || /\b(?:remember|forget) to\b/i.test(text)) return null;
-  const when = readWhen(text, clock);
-  const event = (words: string, act: Find['act'], question: string, nouns: Noun[] = ['event']): Understanding => {
-    const ordinal = ordinalIn(words);
-    const described = contentWords(
-      words.replace(/\b(?:my|the|calendar|off|from|on|o'clock|meeting|event|appointment(?=\s+on\b))\b/gi, (word) => (/^(?:meeting|appointment)$/i.test(word) ? word : ' ')),
-    );
-    const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this)\b/i.test(words) ? 'it' : null);
-    // "my 3 o'clock": when a time was said and no day, the event starting at that time.
-    const startsAt = when.hasTime && !when.then && when.shiftMinutes === null && question !== QUESTIONS.eventNewTime ? when.at : null;
-    const within = !startsAt && when.hasDay && question !== QUESTIONS.eventNewTime ? when.range : null;
-    if (described.length === 0 && reference === null && !startsAt && !within) return ask(question);
-    return { kind: 'find', find: { nouns, words: described, reference, startsAt, within, act, question } };
+function move(text: string, when: When, clock: Clock): Understanding | null {
+  if (!when.at && when.shiftMinutes === null && !when.then) {
+    return EVENT_WORDS.test(text) || /\b(?:it|that)\b/i.test(text) ? ask(QUESTIONS.eventNewTime) : null;
+  }
+  const act = (row: Json, noun: Noun): Understanding => {
+    const moved = movedTime(row, when, clock, noun === 'todo' ? 'due_at' : 'starts_at');
+    if (!moved) return ask(QUESTIONS.eventNewTime);
+    return noun === 'todo' ? call('update_todo', { id: row.id, due_at: iso(moved, clock) }) : call('move_calendar_event', { id: row.id, starts_at: iso(moved, clock) });
   };
+  const toTime = when.then ? when.rest : when.rest.replace(/\s+\b(?:to|until|till|for)\b\s*$/i, '');
+  const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|up|out)\b/gi, ' ');
+  const nouns: Noun[] = /\bdue\b/i.test(text) || TODO_WORDS.test(text) ? ['todo'] : ['event', 'todo'];
+  // "move my 3 PM to 5": the first time says which event, the second where it goes.
+  const current = when.then ? when.at : null;
+  const found = eventTarget(words, when, act, QUESTIONS.eventNewTime, nouns);
+  if (!current) return found;
+  if (found.kind === 'find') return { kind: 'find', find: { ...found.find, startsAt: current } };
+  return { kind: 'find', find: { nouns: ['event'], words: [], reference: null, startsAt: current, within: null, act, question: QUESTIONS.eventNewTime } };
+}
 
-  if (MOVE.test(text) && !REMINDER_WORDS.test(text) && !/\bpriority\b/i.test(text)) {
-    if (!when.at && when.shiftMinutes === null && !when.then) {
-      return EVENT_WORDS.test(text) || /\b(?:it|that)\b/i.test(text) ? ask(QUESTIONS.eventNewTime) : null;
-    }
-    const toTime = when.then ? when.rest : when.rest.replace(/\s+\b(?:to|until|till|for)\b\s*$/i, '');
-    const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|up|out)\b/gi, ' ');
-    const dueDate = /\bdue\b/i.test(text);
-    const nouns: Noun[] = dueDate || TODO_WORDS.test(text) ? ['todo'] : ['event', 'todo'];
-    const current = when.then ? (when.at ?? null) : null;
-    const found = event(
-      words,
-      (row, noun) => {
-        const moved = movedTime(row, when, clock, noun === 'todo' ? 'due_at' : 'starts_at');
-        if (!moved) return ask(QUESTIONS.eventNewTime);
-        return noun === 'todo' ? call('update_todo', { id: row.id, due_at: iso(moved, clock) }) : call('move_calendar_event', { id: row.id, starts_at: iso(moved, clock) });
-      },
-      QUESTIONS.eventNewTime,
-      nouns,
-    );
-    if (found.kind === 'find' && current) found.find.startsAt = current;
-    if (found.kind === 'ask' && current) return { kind: 'find', find: { nouns: ['event'], words: [], reference: null, startsAt: current, within: null, act: found.kind === 'ask' ? (row) => call('move_calendar_event', { id: row.id, starts_at: iso(movedTime(row, when, clock, 'starts_at') ?? new Date(), clock) }) : () => ({ kind: 'unknown' }), question: QUESTIONS.eventNewTime } };
-    return found;
-  }
+function cancel(text: string, when: When): Understanding | null {
+  if (!CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at) return null;
+  const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
+  return eventTarget(words, when, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
+}
 
-  if (CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text)) {
-    const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
-    if (/\b(?:cancel|call off|scratch|can't make|cannot make|won't make)\b/i.test(text) || EVENT_WORDS.test(text) || when.at) {
-      return event(words, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
-    }
-  }
+function schedule(text: string, clock: Clock): Understanding | null {
+  const said = SCHEDULE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
+  if (!said || /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text) || /\b(?:todo|task)\b/i.test(text)) return null;
+  const body = (said[1] ?? '')
+    .replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ')
+    .replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ')
+    .replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
+  const at = readWhen(body, clock);
+  let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/^(?:out|off)\s+/i, '').replace(/^(?:for|to)\s+/i, ''));
+  // "I'm meeting Sam for lunch" is lunch with Sam; "I'm seeing the accountant" is the accountant.
+  if (/^(?:i'm|i am) meeting/i.test(text)) title = cleanTitle(at.rest.replace(/^(?:meeting\s+)?(\w+)\s+for\s+(.+)$/i, '$2 with $1'));
+  else if (/^(?:i'm|i am) \w+ing\b/i.test(text)) title = cleanTitle(at.rest.replace(/^\w+ing\s+/i, ''));
+  // "book the meeting room for the retro": the retro.
+  title = title.replace(/^(?:the\s+)?[\w ]*\broom\s+for\s+/i, '');
+  if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
+  if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);
+  return call('create_calendar_event', {
+    title,
+    starts_at: iso(at.at, clock),
+    ...(at.durationMinutes ? { ends_at: iso(new Date(at.at.getTime() + at.durationMinutes * 60_000), clock) } : {}),
+  });
+}
 
-  const create =
-    /\b(?:schedule|book|set up|arrange|block out|block off|pencil in|set aside|reserve)\b\s*(.*)$/i.exec(text) ??
-    /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i.exec(text) ??
-    /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i.exec(text) ??
-    // "a call with the bank", "a coffee with Jo": nouns of a meeting after an article ("add call the vet" is a todo).
-    /\b(?:add|put|create|make)\s+(?:a|an)\s+(?:new\s+)?((?:[\w']+\s+){0,2}(?:call|chat|coffee|breakfast)\s+with\b.*)$/i.exec(text) ??
-    // A length of time is an event's: a todo has none ("put an hour for planning on Friday").
-    /^(?:add|put|block|book|schedule)\s+(?:in\s+)?((?:an?|one|two|three|four|\d+|half an?)[\s-]+(?:hours?|minutes?|mins?)\b.*)$/i.exec(text) ??
-    /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i.exec(text) ??
-    /^(?:i have|i've got|i'm|i am|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that|this)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i.exec(text);
-  const question = /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text);
-  if (create && !question && !/\b(?:todo|task)\b/i.test(text)) {
-    const body = (create[1] ?? '').replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ').replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ').replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
-    const at = readWhen(body, clock);
-    let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/^(?:out|off)\s+/i, '').replace(/^(?:for|to)\s+/i, ''));
-    if (/^(?:i'm|i am) meeting/i.test(text)) title = cleanTitle(at.rest.replace(/^(?:meeting\s+)?(\w+)\s+for\s+(.+)$/i, '$2 with $1'));
-    else if (/^(?:i'm|i am) \w+ing\b/i.test(text)) title = cleanTitle(at.rest.replace(/^\w+ing\s+/i, ''));
-    if (/^the conference room for /i.test(title)) title = title.replace(/^the conference room for /i, '');
-    if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
-    if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);
-    const duration = at.durationMinutes;
-    return call('create_calendar_event', {
-      title,
-      starts_at: iso(at.at, clock),
-      ...(duration ? { ends_at: iso(new Date(at.at.getTime() + duration * 60_000), clock) } : {}),
-    });
-  }
-
+/** "when is my dentist appointment", "what's on Friday", "am I free tomorrow". */
+function question(text: string, when: When, clock: Clock): Understanding | null {
   if ((TODO_WORDS.test(text) || /\b(?:due|overdue)\b/i.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
   const asksWhen = /^(?:when|what time)(?:'s| is| are| do i have)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
   if (asksWhen && !REMINDER_WORDS.test(text)) {
+    // Looked for over two months, and only what was asked about is answered.
     const today = listingRange({ ...when, range: null }, clock).from;
     return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));
   }
   const day = /\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when;
-  if (CALENDAR.test(text) || asksAboutTime(text, day)) {
-    const range = listingRange(day, clock);
-    return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
-  }
-  void context;
-  return null;
+  if (!CALENDAR.test(text) && !asksAboutTime(text, day)) return null;
+  const range = listingRange(day, clock);
+  return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
+}
+
+export const calendar: Reader = (text, clock) => {
+  // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
+  if ((saysDone(text) && !CANCEL.test(text)) || /\b(?:remember|forget) to\b/i.test(text)) return null;
+  const when = readWhen(text, clock);
+  if (MOVE.test(text) && !REMINDER_WORDS.test(text) && !/\bpriority\b/i.test(text)) return move(text, when, clock);
+  const cancelled = CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text) ? cancel(text, when) : null;
+  return cancelled ?? schedule(text, clock) ?? question(text, when, clock);
 };

@@ -3,113 +3,135 @@ import type { Json } from '../context.ts';
 import { contentWords, saysDone } from '../language.ts';
 import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_WORDS, withoutPriority } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
-import { readWhen } from '../when.ts';
+import { readWhen, type Clock } from '../when.ts';
 
 // Words said before "todo" that are not its title: "a new one", "a really important todo", "a high-priority task".
 const BEFORE_TODO = 'a|an|new|quick|one|another|really|very|super|quite|pretty|extremely|urgent|important|critical|top|\\w+[- ]priority';
 
-export const todos: Reader = (text, clock, context) => {
-  const todoTarget = (words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding => {
-    const ordinal = ordinalIn(words);
-    const described = contentWords(withoutPriority(words).replace(/\b(?:the one|one|about|from my list|off my list|on my list|my list|as)\b/gi, ' '));
-    const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this|them|those)\b/i.test(words) ? 'it' : null);
-    if (described.length === 0 && reference === null) return ask(question);
-    return { kind: 'find', find: { nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
-  };
+/** The todo the words describe: by name, "it", "that", "the second one"; asked back when they name none. */
+function todoTarget(words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding {
+  const ordinal = ordinalIn(words);
+  const described = contentWords(withoutPriority(words).replace(/\b(?:the one|one|about|from my list|off my list|on my list|my list|as)\b/gi, ' '));
+  const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this|them|those)\b/i.test(words) ? 'it' : null);
+  if (described.length === 0 && reference === null) return ask(question);
+  return { kind: 'find', find: { nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
+}
 
-  // Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what have I ticked off".
+/** Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what have I ticked off". */
+function list(text: string, clock: Clock): Understanding | null {
   const asking = /^(?:what|which|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
   const aboutTodos = TODO_WORDS.test(text) || /\b(?:left|to do|get done|work on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
-  if (asking && aboutTodos && !changing) {
-    const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
-    const args: Json = { completed: finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text) };
-    const priority = priorityIn(text);
-    if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
-    if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
-    else if (args.completed === false) {
-      // "due by Friday": before that day; "due this week", "to do this weekend": within it.
-      const by = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
-      const range = readWhen(by?.[1] ?? text, clock).range;
-      if (range && by) Object.assign(args, { due_before: iso(range.from, clock) });
-      else if (range) Object.assign(args, { due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
-    }
-    return call('list_todos', args);
-  }
-
-  const rename = /\brename\s+(?:the\s+todo\s+|my\s+todo\s+)?(.+?)\s+to\s+(.+)$/i.exec(text);
-  if (rename) return todoTarget(rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
-
+  if (!asking || !aboutTodos || changing) return null;
+  const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
+  const args: Json = { completed: finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text) };
   const priority = priorityIn(text);
-  const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text);
-  const reprioritise = /\b(?:priority|urgent|important|critical)\b/i.test(text) ? /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i : /^(?:bump|raise|lower)\b/i;
-  if (reprioritise.test(text) && !/\b(?:add|create|new)\b/i.test(text) && !adding) {
-    const bump = /\b(?:bump|raise|up)\b/i.test(text) && !priority ? 1 : /\blower\b/i.test(text) && !priority ? -1 : 0;
-    const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|that|move)\b/gi, ' ');
-    if (!priority && !bump) return todoTarget(words, () => ask(QUESTIONS.todoPriority), QUESTIONS.todoTarget).kind === 'ask' ? ask(QUESTIONS.todoTarget) : ask(QUESTIONS.todoPriority);
-    const levels = ['low', 'medium', 'high', 'urgent'];
-    return todoTarget(words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
-      const level = priority?.priority ?? levels[Math.min(3, Math.max(0, levels.indexOf(String(row.priority)) + bump))];
-      return call('update_todo', { id: row.id, priority: level });
-    });
+  if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
+  if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
+  else if (args.completed === false) {
+    // "due by Friday": before that day; "due this week", "to do this weekend": within it.
+    const by = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
+    const range = readWhen(by?.[1] ?? text, clock).range;
+    if (range && by) Object.assign(args, { due_before: iso(range.from, clock) });
+    else if (range) Object.assign(args, { due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
   }
+  return call('list_todos', args);
+}
 
-  // A new due date: "the report is due Friday now", "change the plumber todo to Monday".
-  if (/\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text) && !adding) {
-    const when = readWhen(text, clock);
-    if (when.at) {
-      const words = when.rest.replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
-      return todoTarget(words, (row) => call('update_todo', { id: row.id, due_at: iso(when.at!, clock) }));
-    }
-  }
+const LEVELS = ['low', 'medium', 'high', 'urgent'];
 
-  const done =
-    /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i.exec(text) ??
-    /^(?:i'm |i am )?done with\b(.*)$/i.exec(text) ??
-    /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i.exec(text) ??
-    /^(.+?)(?:\s+(?:is|are|was)|'s)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i.exec(text) ??
-    // Said of the thing: "the plumber's been called", "the flights are booked": its name and the verb.
-    /^((?:the|my)\s+.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+)*(?:\w+ed|paid|sent|bought|made|written|done))$/i.exec(text) ??
-    /^(?:finished|completed|done)\b(.*)$/i.exec(text) ??
-    /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i.exec(text);
-  const doneAlso = /\b(?:mark (?:it|that|this)(?: as)? (?:done|complete))\b/i.exec(text);
-  if ((done || doneAlso || saysDone(text)) && !NEED.test(text)) {
-    let words = doneAlso ? 'it' : done ? (done[1] ?? '') : text.replace(/^i\s+(?:have\s+|'ve\s+)?(?:just\s+|finally\s+|already\s+)*/i, '');
-    words = words.replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ').replace(/\b(?:todo|task)\b/gi, ' ');
-    if (/^\s*(?:reviewing|doing)\b/i.test(words)) words = words.replace(/^\s*(\w+)ing\b/i, '$1');
-    return todoTarget(words, (row) => call('complete_todo', { id: row.id }));
-  }
+/** "make the plumber one urgent", "the plants aren't important", "bump up the flights one". */
+function reprioritise(text: string): Understanding | null {
+  const verbs = /\b(?:priority|urgent|important|critical)\b/i.test(text) ? /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i : /^(?:bump|raise|lower)\b/i;
+  if (!verbs.test(text)) return null;
+  const priority = priorityIn(text);
+  const step = priority ? 0 : /\b(?:bump|raise|up)\b/i.test(text) ? 1 : /\blower\b/i.test(text) ? -1 : 0;
+  const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|that|move)\b/gi, ' ');
+  const target = todoTarget(words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
+    const level = priority?.priority ?? LEVELS[Math.min(3, Math.max(0, LEVELS.indexOf(String(row.priority)) + step))];
+    return call('update_todo', { id: row.id, priority: level });
+  });
+  // Which todo is asked first; then, with no level said, which level.
+  return target.kind === 'ask' || priority || step ? target : ask(QUESTIONS.todoPriority);
+}
 
+/** A new due date: "the report is due Friday now", "change the plumber todo to Monday". */
+function redate(text: string, clock: Clock): Understanding | null {
+  if (!/\b(?:due|deadline|todo|task)\b/i.test(text) || !/\b(?:make|set|change|move|now|push)\b/i.test(text) || /^(?:add|create|new)\b/i.test(text)) return null;
+  const when = readWhen(text, clock);
+  if (!when.at) return null;
+  const at = iso(when.at, clock);
+  const words = when.rest.replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
+  return todoTarget(words, (row) => call('update_todo', { id: row.id, due_at: at }));
+}
+
+// Ways of saying a todo is done; the group, when there is one, names it.
+const DONE: RegExp[] = [
+  /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i,
+  /^(?:i'm |i am )?done with\b(.*)$/i,
+  /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i,
+  /^(.+?)(?:\s+(?:is|are|was)|'s)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i,
+  // Said of the thing: "the plumber's been called", "the flights are booked": its name and the verb.
+  /^((?:the|my)\s+.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+)*(?:\w+ed|paid|sent|bought|made|written|done))$/i,
+  /^(?:finished|completed|done)\b(.*)$/i,
+  /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i,
+  /\bmark (it|that|this)(?: as)? (?:done|complete)\b/i,
+];
+
+function complete(text: string): Understanding | null {
+  const done = DONE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
+  if ((!done && !saysDone(text)) || NEED.test(text)) return null;
+  // "I called the dentist": what they did, without "I".
+  const said = done ? (done[1] ?? '') : text.replace(/^i\s+(?:have\s+|'ve\s+)?(?:just\s+|finally\s+|already\s+)*/i, '');
+  const words = said.replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ').replace(/\b(?:todo|task)\b/gi, ' ');
+  return todoTarget(words, (row) => call('complete_todo', { id: row.id }));
+}
+
+function remove(text: string): Understanding | null {
   // "I don't need to water the plants anymore": the todo that says so goes.
   const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
-  if (noLonger) return todoTarget(noLonger[1] ?? '', (row) => call('delete_todo', { id: row.id }));
+  const removed =
+    noLonger ??
+    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
+  if (!removed) return null;
+  const words = (removed[1] ?? removed[2] ?? '').replace(/\b(?:todo|task|off)\b/gi, ' ');
+  return todoTarget(words, (row) => call('delete_todo', { id: row.id }));
+}
 
-  const remove = /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
-  if (remove) {
-    const words = remove[1] ?? remove[2] ?? '';
-    return todoTarget(words.replace(/\b(?:todo|task|off)\b/gi, ' '), (row) => call('delete_todo', { id: row.id }));
-  }
+// Adding: "add a todo to ...", "put X on my list", "note down X"; the group is what to do.
+const ADD = new RegExp(
+  String.raw`\b(?:add|create|make|put|stick|pop|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`,
+  'i',
+);
 
-  // Adding: "add a todo to ...", "put X on my list", "I need to remember to X", "note down X".
-  const create =
-    new RegExp(String.raw`\b(?:add|create|make|put|stick|pop|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`, 'i').exec(text);
+function add(text: string, clock: Clock): Understanding | null {
+  const create = ADD.exec(text);
   const need = NEED.exec(text);
-  if (create || need) {
-    const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
-    let body = addsThat ? addsThat[1] ?? '' : need ? need[1] ?? '' : create?.[1] ?? '';
-    body = body.replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '').replace(/^that\s+i\s+need\s+to\s+/i, '').replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '');
-    body = body.replace(/(?:^|\s+)(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b:?/i, ' ');
-    const priority = priorityIn(create?.[0].slice(0, 60) ?? text);
-    const when = readWhen(withoutPriority(body), clock);
-    const title = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
-    if (!title || pronounOnly(title) || /^(?:to my list|on my list)$/i.test(title)) return ask(QUESTIONS.todoTitle);
-    if (!create && !need) return null;
-    return call('create_todo', {
-      title,
-      ...(priority ? { priority: priority.priority } : {}),
-      ...(when.at && (when.hasDay || when.hasTime) ? { due_at: iso(when.at, clock) } : {}),
-    });
-  }
-  void context;
-  return null;
+  if (!create && !need) return null;
+  // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
+  const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
+  const body = (addsThat?.[1] ?? need?.[1] ?? create?.[1] ?? '')
+    .replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '')
+    .replace(/^that\s+i\s+need\s+to\s+/i, '')
+    .replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '')
+    .replace(/(?:^|\s+)(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b:?/i, ' ');
+  const priority = priorityIn(create?.[0].slice(0, 60) ?? text);
+  const when = readWhen(withoutPriority(body), clock);
+  const title = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
+  if (!title || pronounOnly(title) || /^(?:to my list|on my list)$/i.test(title)) return ask(QUESTIONS.todoTitle);
+  return call('create_todo', {
+    title,
+    ...(priority ? { priority: priority.priority } : {}),
+    ...(when.at && (when.hasDay || when.hasTime) ? { due_at: iso(when.at, clock) } : {}),
+  });
+}
+
+export const todos: Reader = (text, clock) => {
+  const listed = list(text, clock);
+  if (listed) return listed;
+  const rename = /\brename\s+(?:the\s+todo\s+|my\s+todo\s+)?(.+?)\s+to\s+(.+)$/i.exec(text);
+  if (rename) return todoTarget(rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
+  // "add a high priority todo", "I need to ...": adding, even with a priority or a date in it.
+  const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b/i.test(text);
+  return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock);
 };
