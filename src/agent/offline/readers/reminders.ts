@@ -1,52 +1,47 @@
 // Reminders: setting one, hearing them, deleting one.
 import { cleanTitle, ordinalIn, pronounOnly, REMINDER_WORDS } from '../phrases.ts';
+import { nameOf } from '../context.ts';
 import { contentWords } from '../language.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
 
-function reminderTarget(clock: Clock, words: string, act: Find['act']): Understanding {
+function reminderTarget(words: string, act: Find['act']): Understanding {
   const ordinal = ordinalIn(words);
   const described = contentWords(words.replace(/\b(?:remind(?:er|ing)?|me|about|to|for)\b/gi, ' '));
   const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this)\b/i.test(words) ? 'it' : null);
   if (described.length === 0 && reference === null) return ask(QUESTIONS.reminderTarget);
   return { kind: 'find', find: { nouns: ['reminder'], words: described, reference, startsAt: null, within: null, act, question: QUESTIONS.reminderTarget } };
-  void clock;
+}
+
+/** The caller's reminders, those of the days they named from now on. */
+function listReminders(text: string, clock: Clock): Understanding {
+  const range = readWhen(text, clock).range;
+  if (!range) return call('list_reminders', {});
+  const from = range.from.getTime() < clock.now.getTime() ? clock.now : range.from;
+  return call('list_reminders', { from: iso(from, clock), to: iso(range.to, clock) });
 }
 
 export const reminders: Reader = (text, clock, context) => {
   const removing = /\b(?:delete|remove|cancel|clear|drop|forget|scrap|get rid of|stop reminding me|don't need|do not need|no longer need|no need)\b/i.test(text);
   if (REMINDER_WORDS.test(text) && removing) {
     const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
-    return reminderTarget(clock, words, (row) => call('delete_reminder', { id: row.id }));
+    return reminderTarget(words, (row) => call('delete_reminder', { id: row.id }));
   }
   const asking = /^(?:what|which|did|do|have|any|am|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);
-  if (asking && REMINDER_WORDS.test(text)) {
-    const when = readWhen(text, clock);
-    if (!when.range) return call('list_reminders', {});
-    const from = when.range.from.getTime() < clock.now.getTime() ? clock.now : when.range.from;
-    return call('list_reminders', { from: iso(from, clock), to: iso(when.range.to, clock) });
-  }
+  if (asking && REMINDER_WORDS.test(text)) return listReminders(text, clock);
   // "remind me", and the same said another way: "ping me", "nudge me".
   const create = /\b(?:remind|ping|nudge|buzz|alert) me\b\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
   if (create) {
     const said = readWhen(create[1] ?? '', clock);
     // "in half an hour remind me to move the car": the time may come first.
     const when = said.at ? said : { ...readWhen(text.slice(0, create.index), clock), rest: said.rest };
-    let message = cleanTitle(when.rest.replace(/^(?:i\s+need\s+a|remind me|set a|can)\b/i, '').replace(/^(?:to|that|for|of)\s+/i, ''));
-    message = message.replace(/^(?:to|that|for|of)\s+/i, '');
-    if (/^about (?:it|that|this)$/i.test(message) || pronounOnly(message)) {
-      const item = context.item;
-      message = item ? `${typeof item.row.title === 'string' ? item.row.title : typeof item.row.message === 'string' ? item.row.message : ''}` : '';
-    }
+    let message = cleanTitle(when.rest.replace(/^(?:i\s+need\s+a|remind me|set a|can)\b/i, '').replace(/^(?:to|that|for|of)\s+/i, '')).replace(/^(?:to|that|for|of)\s+/i, '');
+    // "remind me about it": the thing last talked about.
+    if (/^about (?:it|that|this)$/i.test(message) || pronounOnly(message)) message = context.item ? nameOf(context.item.row) : '';
     if (!message) return ask(QUESTIONS.reminderMessage);
     if (!when.at) return ask(QUESTIONS.reminderTime);
     return call('create_reminder', { message, remind_at: iso(when.at, clock) });
   }
-  if (REMINDER_WORDS.test(text) && !/\b(?:set|add|create)\b/i.test(text)) {
-    const when = readWhen(text, clock);
-    if (!when.range) return call('list_reminders', {});
-    const from = when.range.from.getTime() < clock.now.getTime() ? clock.now : when.range.from;
-    return call('list_reminders', { from: iso(from, clock), to: iso(when.range.to, clock) });
-  }
+  if (REMINDER_WORDS.test(text) && !/\b(?:set|add|create)\b/i.test(text)) return listReminders(text, clock);
   return null;
 };
