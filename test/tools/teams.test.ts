@@ -3,7 +3,7 @@ import { addTeamMember, createTeam, type Team } from '../../src/db/teams.ts';
 import { createTodo, getTodo } from '../../src/db/todos.ts';
 import type { User } from '../../src/db/users.ts';
 import { createTeamTodoTool, listTeamMembersTool, listTeamsTool, listTeamTodosTool } from '../../src/tools/teams.ts';
-import { completeTodoTool, deleteTodoTool } from '../../src/tools/todos.ts';
+import { completeTodoTool, deleteTodoTool, listTodosTool } from '../../src/tools/todos.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addUser, call, contextFor, refusal } from './context.ts';
 
@@ -113,6 +113,22 @@ describe('team tools', () => {
     expect(high.count).to.equal(0);
     const error = await refusal(listTeamTodosTool, { team: 'Design' }, contextFor(database.db, outsider));
     expect(error.message).to.match(/not on a team/);
+  });
+
+  it("when the caller lists their todos with teams, then their own and their teams' come back by due date, and no other team's", async () => {
+    const db = database.db;
+    const elsewhere = await createTeam(db, `Elsewhere ${Date.now()}`);
+    await addTeamMember(db, elsewhere.id, outsider.id, 'owner');
+    await createTodo(db, { creatorId: caller.id, title: 'own todo', dueAt: new Date('2026-12-05T15:00:00Z') });
+    await createTodo(db, { creatorId: alice.id, teamId: design.id, title: 'design todo', dueAt: new Date('2026-12-03T15:00:00Z') });
+    await createTodo(db, { creatorId: bob.id, teamId: engineering.id, title: 'engineering todo' });
+    await createTodo(db, { creatorId: outsider.id, teamId: elsewhere.id, title: 'not theirs' });
+
+    const withTeams = await call(listTodosTool, { teams: true }, contextFor(db, caller));
+    const own = await call(listTodosTool, {}, contextFor(db, caller));
+
+    expect((withTeams.todos as { title: string }[]).map((t) => t.title)).to.deep.equal(['design todo', 'own todo', 'engineering todo']);
+    expect((own.todos as { title: string }[]).map((t) => t.title)).to.deep.equal(['own todo']);
   });
 
   it('when a viewer reads a team todo but tries to complete it, then they may read but not change it', async () => {

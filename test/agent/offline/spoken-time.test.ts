@@ -21,6 +21,16 @@ describe('spoken time', () => {
     expect(at('this evening')).to.equal('2026-12-02T18:00:00-05:00');
   });
 
+  it('when amounts are said in words, then they count: a wait "in" them, or a length', () => {
+    expect(at('in forty-five minutes')).to.equal('2026-12-02T10:45:00-05:00');
+    expect(at('in twenty five minutes')).to.equal('2026-12-02T10:25:00-05:00');
+    expect(at('tonight at half eight')).to.equal('2026-12-02T20:30:00-05:00');
+    const block = readWhen('three hours on Monday afternoon', { now: NOW, timezone: NY });
+    expect([block.durationMinutes, block.at && toZonedIso(block.at, NY)]).to.deep.equal([180, '2026-12-07T15:00:00-05:00']);
+    expect(readWhen('a 90 minute call on Friday at 3', { now: NOW, timezone: NY }).durationMinutes).to.equal(90);
+    expect(readWhen('in half an hour', { now: NOW, timezone: NY }).durationMinutes).to.equal(null);
+  });
+
   it('when the caller names the 15th, or a weekday and the 11th, then it is the next such date', () => {
     expect(at('on the 15th')).to.equal('2026-12-15T09:00:00-05:00');
     expect(at('on Friday the 11th')).to.equal('2026-12-11T09:00:00-05:00');

@@ -6,7 +6,9 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.ts
 
 // Wednesday 2 December 2026, 10:00 in New York; the caller's things are laid out by world.ts.
 const NOW = new Date('2026-12-02T15:00:00Z');
+const SATURDAY = new Date('2026-12-05T15:00:00Z');
 const SUNDAY = new Date('2026-12-06T16:00:00Z');
+const MONDAY = new Date('2026-12-07T15:00:00Z');
 const NY = 'America/New_York';
 
 describe('the offline agent, on what people actually say (issue #14)', function () {
@@ -28,6 +30,7 @@ describe('the offline agent, on what people actually say (issue #14)', function 
 
   const last = (uses: ToolUse[]): ToolUse | undefined => uses.at(-1);
   const todo = (title: string) => database.db('todos').where({ title }).first();
+  const teamOf = async (title: string) => (await database.db('todos').join('teams', 'teams.id', 'todos.team_id').where({ title }).first('teams.name'))?.name;
 
   describe('questions without a keyword', () => {
     it('when the caller asks whether anything is left to do, then their open todos are read', async () => {
@@ -116,6 +119,72 @@ describe('the offline agent, on what people actually say (issue #14)', function 
   it('when the caller asks about "this week" on a Sunday, then they hear the week ahead, not only today', async () => {
     const { uses } = await call(['what do I have this week'], SUNDAY);
     expect(last(uses[0]!)?.args).to.deep.equal({ from: '2026-12-06T00:00:00-05:00', to: '2026-12-14T00:00:00-05:00' });
+  });
+
+  describe('weeks and weekdays relative to today, on any day', () => {
+    const cases: [string, Date, string, string][] = [
+      ['what do I have this week', SATURDAY, '2026-12-05T00:00:00-05:00', '2026-12-14T00:00:00-05:00'],
+      ['what do I have this week', MONDAY, '2026-12-07T00:00:00-05:00', '2026-12-14T00:00:00-05:00'],
+      ['what does next week look like', SATURDAY, '2026-12-07T00:00:00-05:00', '2026-12-14T00:00:00-05:00'],
+      ["what's on Monday", SATURDAY, '2026-12-07T00:00:00-05:00', '2026-12-08T00:00:00-05:00'],
+    ];
+    for (const [said, now, from, to] of cases) {
+      it(`when the caller asks "${said}" on ${now.toISOString().slice(0, 10)}, then the calendar from ${from.slice(0, 10)} to ${to.slice(0, 10)} is read`, async () => {
+        const { uses } = await call([said], now);
+        expect(last(uses[0]!)).to.deep.include({ name: 'list_calendar_events', args: { from, to } });
+      });
+    }
+  });
+
+  it('when a length of time is said with a day and a part of it, then the event starts then and lasts that long', async () => {
+    const { heard } = await call(['block off two hours on Monday afternoon for the workshop']);
+    const event = await database.db('calendar_events').where({ title: 'the workshop' }).first();
+    expect([event.starts_at.toISOString(), event.ends_at.toISOString()]).to.deep.equal(['2026-12-07T20:00:00.000Z', '2026-12-07T22:00:00.000Z']);
+    expect(heard[0]).to.equal('Scheduled the workshop on Monday from 3 PM to 5 PM.');
+  });
+
+  describe('teams named loosely, or not at all', () => {
+    it("when a team is named without the word team, then the todo goes to the caller's team of that name", async () => {
+      const { heard } = await call(['add a task for eng to rotate the API keys']);
+      expect(await teamOf('rotate the API keys')).to.equal('Engineering');
+      expect(heard[0]).to.equal("Added rotate the API keys to the Engineering team's todos.");
+    });
+
+    it('when the name is none of their teams, then the todo is their own', async () => {
+      await call(['add a todo for Sam to pick up the cake']);
+      const added = await database.db('todos').where('title', 'like', '%pick up the cake%').first();
+      expect(added).to.include({ team_id: null, creator_id: people.caller });
+    });
+
+    it('when no team is named, then it asks which of the teams they can add to, and the answer settles it', async () => {
+      const { heard } = await call(['add a team todo to tidy the wiki', 'engineering']);
+      expect(heard[0]).to.equal('Which one: Design, or Engineering?');
+      expect(await teamOf('tidy the wiki')).to.equal('Engineering');
+    });
+
+    it('when "they" follows a team, then it is that team', async () => {
+      const { uses } = await call(['who is on the marketing team', 'what are they working on']);
+      expect(last(uses[1]!)).to.deep.include({ name: 'list_team_todos', args: { team: 'Marketing', completed: false } });
+    });
+
+    it("when a team's todo is named, then it is found among the caller's teams' todos too", async () => {
+      const { heard } = await call(['the style guide is done']);
+      expect(heard[0]).to.equal('Marked update the style guide as done.');
+      expect((await todo('update the style guide'))?.completed).to.equal(true);
+    });
+  });
+
+  describe('requests it does not handle', () => {
+    it('when the caller asks about the weather on a day, then no tool is called and the answer says what it can do', async () => {
+      const { heard, uses } = await call(["what's the weather like on Friday"]);
+      expect(uses[0]).to.deep.equal([]);
+      expect(heard[0]).to.equal("Sorry, I can't help with that. You can ask about your todos, calendar, reminders or teams.");
+    });
+
+    it('when the caller has just heard a list, then the answer suggests what fits it', async () => {
+      const { heard } = await call(['what are my reminders', 'book me a taxi to the station']);
+      expect(heard[1]).to.equal("Sorry, I can't help with that. You can delete one of them, or say more.");
+    });
   });
 
   it("when the caller asks for a team's todos, then they hear that team's, not their own", async () => {

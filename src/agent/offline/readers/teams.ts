@@ -61,7 +61,9 @@ const LOOSE: RegExp[] = [
 ];
 
 const MEETING = /\b(?:calendar|meetings?|events?|appointments?|lunch|dinner|breakfast|standup|sync)\b/i;
-const TEAM = /\b(?:(?:for|to|on|in|from|of)\s+)?(?:(?:the|my|our|a|an|your)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+)?(?:team|group)(?:'s)?(?:\s+(?:todo list|list|todos|tasks|backlog))?\b/i;
+// "the design team", "for the customer success team's list", "a team": up to two words of a name
+// before "team", never a command ("add a team todo" names no team).
+const TEAM = /\b(?:(?:for|to|on|in|from|of)\s+)?(?:(?:the|my|our|a|an|your)\s+)?((?:(?!(?:add|create|make|put|give|new|assign|what|who|which|show|read|list|tell)\b)[a-z][\w-]*\s+){1,2})?(?:team|group)(?:'s)?(?:\s+(?:todo list|list|todos|tasks|backlog))?\b/i;
 
 function namingIn(text: string, context: { team: string | null }): Naming | null {
   const named = TEAM.exec(text);
