@@ -13,7 +13,9 @@ export function normalize(text: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/[.!?]+$/, '')
-    .replace(/^(?:(?:ok(?:ay)?|so|um+|uh+|hey|hi|please|can you|could you|would you|will you|i want you to|i'd like you to|actually|oh|well|and|no wait|wait)[, ]+)+/gi, '')
+    .replace(/^(?:(?:ok(?:ay)?|so|um+|uh+|hey|hi|please|can you|could you|would you|will you|you can|i want you to|i'd like you to|actually|oh|well|and|no wait|wait|great|cool|right|alright|perfect|thanks)[, ]+)+/gi, '')
+    // "remind me what's on my list", "tell me which teams I'm on": the question itself.
+    .replace(/^(?:remind me|tell me)\s+(?=(?:what|which|who|when|where|how)\b)/i, '')
     .replace(/\bto-dos?\b/gi, (word) => (word.toLowerCase().endsWith('s') ? 'todos' : 'todo'))
     .replace(/\bto do (list|item)/gi, 'todo $1')
     .replace(/\b(a|an|my|the|new|team|this|that|quick|urgent|important)\s+to\s?do(s?)\b/gi, '$1 todo$2')

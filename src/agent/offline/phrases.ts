@@ -49,13 +49,15 @@ export function cleanTitle(text: string): string {
     .trim()
     .replace(/^(?:(?:called|named|titled|that says|saying|to say|that|which is|:|-|,)\s*)+/i, '')
     .replace(/^(?:a|an|the)\s+(?=\S+\s+\S)/i, '')
-    .replace(/[\s,]+(?:please|for me|thanks|thank you)$/i, '')
+    .replace(/[\s,]+(?:please|for me|thanks|thank you|it's|it is|that's)$/i, '')
     .replace(/^["']|["']$/g, '')
     .replace(/[\s,.;:!?-]+$/, '')
     .replace(/^[\s,.;:!?-]+/, '')
     .trim();
 }
 
+// What a question about todos asks, besides naming them: "anything left", "what do I need to get done".
+export const TODO_QUESTION = /\b(?:left|to do|get done|work on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
 export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?|plate)\b/i;
 export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
 export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;

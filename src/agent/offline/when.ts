@@ -30,6 +30,8 @@ export interface When {
   shiftMinutes: number | null;
   /** The days a listing means: a said day, "this week", "next week", "this weekend". */
   range: { from: Date; to: Date } | null;
+  /** "next week" said without a day: moving something there keeps its day and time. */
+  nextWeek: boolean;
   /** The words left when the date and time words are taken out (a title, a message). */
   rest: string;
 }
@@ -62,6 +64,8 @@ function amountInWords(tens: string | undefined, unit: string | undefined, small
 function spokenClock(text: string, today: LocalDate): string {
   return text
     .replace(AMOUNT, (_, tens: string | undefined, unit: string | undefined, small: string | undefined, what: string) => `${amountInWords(tens, unit, small)} ${what}`)
+    // "7:45 tomorrow morning": the day and its part first, as chrono reads them together.
+    .replace(/\b(?:at\s+)?(\d{1,2}(?::\d{2})?)\s+((?:today|tomorrow|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:morning|afternoon|evening|night))\b/gi, '$2 at $1')
     .replace(/\b(\w+day)'s\b/gi, '$1')
     .replace(/\b(?:noon|midday)\b/gi, '12:00 pm')
     .replace(/\bmidnight\b/gi, '12:00 am')
@@ -102,7 +106,10 @@ function amount(word: string): number {
 /** "back an hour", "forward by 30 minutes", "by half an hour": a shift of an event, later is positive. */
 function readShift(cursor: Taken): number | null {
   const half = take(cursor, /\b(back|later|forward|earlier|by)\s+(?:by\s+)?half\s+an?\s+hour\b/i);
-  const said = half ?? take(cursor, /\b(back|later|forward|earlier|by)\s+(?:by\s+)?(an?|one|two|three|\d+|fifteen|twenty|thirty|forty[- ]five)\s+(hours?|minutes?|mins?)\b/i);
+  const said = half ?? take(cursor, /\b(back|later|forward|earlier|by)\s+(?:by\s+)?(an?|one|two|three|\d+)\s+(hours?|minutes?|mins?)\b/i);
+  // The amount first: "an hour earlier", "30 minutes later".
+  const after = half || said ? null : take(cursor, /\b(an?|one|two|three|\d+)\s+(hours?|minutes?|mins?)\s+(later|earlier)\b/i);
+  if (after) return amount(after[1] ?? '') * ((after[2] ?? '').startsWith('h') ? 60 : 1) * (/earlier/i.test(after[3] ?? '') ? -1 : 1);
   if (!said) return null;
   const minutes = half ? 30 : amount(said[2] ?? '') * ((said[3] ?? '').startsWith('h') ? 60 : 1);
   return /forward|earlier/i.test(said[1] ?? '') ? -minutes : minutes;
@@ -227,15 +234,16 @@ export function readWhen(text: string, clock: Clock): When {
   }
 
   const rest = tidy(cursor.text);
+  const nextWeek = /\bnext\s+week\b/i.test(text);
   const range = span ?? (day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null);
   const relative = results.find((result) => /\b(?:in|within)\s/i.test(result.text) && result.start.isCertain('minute'));
   if (relative) {
     const at = relative.start.date();
-    return { at, day: localDate(at, timezone), hasTime: true, hasDay: true, durationMinutes, then, shiftMinutes, range, rest };
+    return { at, day: localDate(at, timezone), hasTime: true, hasDay: true, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
   }
   if (day) {
     const at = zonedTime(day, time ?? { hour: DEFAULT_HOUR, minute: 0 }, timezone);
-    return { at, day, hasTime: time !== null, hasDay, durationMinutes, then, shiftMinutes, range, rest };
+    return { at, day, hasTime: time !== null, hasDay, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
   }
   if (time) {
     // A time alone is the next time the clock shows it: today, or tomorrow if it has passed.
@@ -245,9 +253,9 @@ export function readWhen(text: string, clock: Clock): When {
       on = addDays(today, 1);
       at = zonedTime(on, time, timezone);
     }
-    return { at, day: on, hasTime: true, hasDay: false, durationMinutes, then, shiftMinutes, range, rest };
+    return { at, day: on, hasTime: true, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
   }
-  return { at: null, day: null, hasTime: false, hasDay: false, durationMinutes, then, shiftMinutes, range, rest };
+  return { at: null, day: null, hasTime: false, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
 }
 
 /** A clock time said without am or pm: nobody books a 3 AM meeting by phone, so 1 to 7 mean afternoon. */

@@ -2,15 +2,15 @@
 import { toZonedIso } from '../../zoned-time.ts';
 import type { Json, Noun } from '../context.ts';
 import { contentWords, saysDone } from '../language.ts';
-import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_WORDS } from '../phrases.ts';
+import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { listingRange, readWhen, type Clock, type When } from '../when.ts';
 
 const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointments?|free|busy|available)\b/i;
-const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
-const CANCEL = /\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take\s+.*\boff my calendar|can't make|cannot make|won't make)\b/i;
-// Said only of an event: "call off", "can't make it to".
-const CANCEL_EVENT = /\b(?:cancel|call off|scratch|can't make|cannot make|won't make)\b/i;
+const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|wait until|wait till|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
+const CANCEL = /\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take\s+.*\boff my calendar|take (?:it|that) off$|can't make|cannot make|won't make|not going to)\b/i;
+// Said only of an event: "call off", "can't make it to", "I'm not going to yoga".
+const CANCEL_EVENT = /\b(?:cancel|call off|scratch|can't make|cannot make|won't make|not going to)\b/i;
 
 // Ways to put something on the calendar; the group is what and when.
 const SCHEDULE: RegExp[] = [
@@ -22,8 +22,8 @@ const SCHEDULE: RegExp[] = [
   // A length of time is an event's: a todo has none ("put an hour for planning on Friday").
   /^(?:add|put|block|book|schedule)\s+(?:in\s+)?((?:an?|one|two|three|four|\d+|half an?)[\s-]+(?:hours?|minutes?|mins?)\b.*)$/i,
   /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i,
-  // "I'm seeing the accountant on the 11th at 2, add it to my calendar"
-  /^(?:i have|i've got|i'm|i am|there's)\s+(.+?),?\s+(?:put|add)\s+(?:it|that|this)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i,
+  // "I'm seeing the accountant on the 11th at 2, add it to my calendar", "there's a concert on the 17th, can you add it"
+  /^(?:i have|i've got|i'm|i am|there's|there is)\s+(?!to\b)(.+?),?\s+(?:can you\s+|could you\s+|please\s+)?(?:put|add)\s+(?:it|that|this)(?:\s+(?:on|in|to|into)\s+(?:my\s+)?calendar)?$/i,
 ];
 
 // What a question about the caller's time is made of, besides the time: "what does Friday look
@@ -31,7 +31,7 @@ const SCHEDULE: RegExp[] = [
 // anything else said with a time ("the weather tomorrow") is not about their calendar.
 const ABOUT_TIME = new Set(
   `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next
-  day week weekend morning afternoon evening night card store line`.split(/\s+/),
+  day week weekend morning afternoon evening night card store line come coming clear empty`.split(/\s+/),
 );
 
 function asksAboutTime(text: string, when: When): boolean {
@@ -44,6 +44,8 @@ function movedTime(row: Json, when: When, clock: Clock, field: 'starts_at' | 'du
   const current = typeof row[field] === 'string' ? new Date(row[field] as string) : null;
   if (when.shiftMinutes !== null && current) return new Date(current.getTime() + when.shiftMinutes * 60_000);
   const target = when.then ?? (when.at ? { at: when.at, hasDay: when.hasDay } : null);
+  // "to next week": the same day and time, a week on.
+  if (!target && current && when.nextWeek) return new Date(current.getTime() + 7 * 24 * 3_600_000);
   if (!target) return null;
   if (!current) return target.at;
   const local = (date: Date) => toZonedIso(date, clock.timezone);
@@ -70,7 +72,7 @@ function eventTarget(words: string, when: When, act: Find['act'], question: stri
 }
 
 function move(text: string, when: When, clock: Clock): Understanding | null {
-  if (!when.at && when.shiftMinutes === null && !when.then) {
+  if (!when.at && when.shiftMinutes === null && !when.then && !when.nextWeek) {
     return EVENT_WORDS.test(text) || /\b(?:it|that)\b/i.test(text) ? ask(QUESTIONS.eventNewTime) : null;
   }
   const act = (row: Json, noun: Noun): Understanding => {
@@ -79,7 +81,7 @@ function move(text: string, when: When, clock: Clock): Understanding | null {
     return noun === 'todo' ? call('update_todo', { id: row.id, due_at: iso(moved, clock) }) : call('move_calendar_event', { id: row.id, starts_at: iso(moved, clock) });
   };
   const toTime = when.then ? when.rest : when.rest.replace(/\s+\b(?:to|until|till|for)\b\s*$/i, '');
-  const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|up|out)\b/gi, ' ');
+  const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|could we|can|wait|up|out|same time)\b/gi, ' ');
   const nouns: Noun[] = /\bdue\b/i.test(text) || TODO_WORDS.test(text) ? ['todo'] : ['event', 'todo'];
   // "move my 3 PM to 5": the first time says which event, the second where it goes.
   const current = when.then ? when.at : null;
@@ -91,7 +93,7 @@ function move(text: string, when: When, clock: Clock): Understanding | null {
 
 function cancel(text: string, when: When): Understanding | null {
   if (!CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at) return null;
-  const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|actually)\b/gi, ' ');
+  const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|i'm not going to|not going to|actually)\b/gi, ' ');
   return eventTarget(words, when, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
 }
 
@@ -120,8 +122,8 @@ function schedule(text: string, clock: Clock): Understanding | null {
 
 /** "when is my dentist appointment", "what's on Friday", "am I free tomorrow". */
 function question(text: string, when: When, clock: Clock): Understanding | null {
-  if ((TODO_WORDS.test(text) || /\b(?:due|overdue)\b/i.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
-  const asksWhen = /^(?:when|what time)(?:'s| is| are| do i have)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
+  if ((TODO_WORDS.test(text) || TODO_QUESTION.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
+  const asksWhen = /^(?:when|what time)(?:'s| is| are| do i have| am i| do i| will i)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
   if (asksWhen && !REMINDER_WORDS.test(text)) {
     // Looked for over two months, and only what was asked about is answered.
     const today = listingRange({ ...when, range: null }, clock).from;

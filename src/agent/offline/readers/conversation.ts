@@ -18,7 +18,7 @@ export const smallTalk: Reader = (text) => {
 
 // "more", "what else", "read me the rest", "what are the others": a short request for what is left
 // of the list the caller heard.
-const MORE = /\b(?:more|rest|others|remaining|else|continue|go on|keep going|carry on|after that)\b|^(?:next|and|and then)$/i;
+const MORE = /\b(?:more|rest|others|remaining|else|continue|go on|keep (?:going|reading|on)|carry on|after that)\b|^(?:next|and|and then)$/i;
 
 export const more: Reader = (text, _clock, context) => {
   if (!context.listing || text.split(/\s+/).length > 6) return null;
@@ -34,7 +34,7 @@ export const transfer: Reader = (text) => {
 };
 
 export const feedback: Reader = (text) => {
-  const said = /^(?:(?:i (?:want|would like|'d like) to|let me|can i) (?:leave|give|make|send) (?:you )?(?:some |a )?)?(?:feedback|comment|suggestion|complaint)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
+  const said = /^(?:(?:i (?:want|would like|'d like) to|let me|can i) (?:leave|give|make|send) (?:you )?|(?:i have|i've got|here's|here is)\s+)?(?:some |a |quick |my )*(?:feedback|comment|suggestion|complaint)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
   if (said) {
     const comment = (said[1] ?? '').trim();
     return comment ? call('record_feedback', { comment }) : ask(QUESTIONS.feedback);

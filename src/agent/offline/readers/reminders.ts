@@ -30,7 +30,7 @@ export const reminders: Reader = (text, clock, context) => {
   const asking = /^(?:what|which|did|do|have|any|am|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);
   if (asking && REMINDER_WORDS.test(text)) return listReminders(text, clock);
   // "remind me", and the same said another way: "ping me", "nudge me".
-  const create = /\b(?:remind|ping|nudge|buzz|alert) me\b\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
+  const create = /\b(?:remind|ping|nudge|buzz|alert) me\b(?!\s+(?:what|which|who|when|where|how)\b)\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
   if (create) {
     const said = readWhen(create[1] ?? '', clock);
     // "in half an hour remind me to move the car": the time may come first.

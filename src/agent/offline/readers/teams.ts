@@ -53,7 +53,7 @@ const LOOSE: RegExp[] = [
   new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b|\bwith\b))`, 'i'),
   // "engineering needs to ...", "what is marketing up to", "show me what design has on"
   new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:needs?|has|have)\s+to\b`, 'i'),
-  new RegExp(String.raw`\b(?:what(?:'s| is| has| does)?|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
+  new RegExp(String.raw`\b(?:what(?:'s| is| has| does)?|how(?:'s| is)|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
   // "can marketing take on ...", "give the engineers a todo", "a design todo"
   new RegExp(String.raw`^(?:can|could|will|would|should)\s+(?:the\s+)?${NAME}\s+(?=\w)`, 'i'),
   new RegExp(String.raw`\bgive\s+(?:the\s+)?${NAME}\s+an?\s+(?:todo|task)\b`, 'i'),
@@ -150,7 +150,8 @@ export const teams: Reader = (text, clock, context) => {
   if ((MEETING.test(text) || REMINDER_WORDS.test(text)) && !TODO_WORDS.test(text)) return null;
   const action = actionIn(text);
   if (!action) return null;
-  const naming = namingIn(text, context);
+  // "..., assign it to Bob": Bob is not a team.
+  const naming = namingIn(text.replace(/[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?|give\s+it)\s+to\s+\S+(?:\s+\S+)?$/i, ''), context);
   // "who's in the second one", after the caller heard their teams.
   if (!naming && action === 'members' && context.listing?.noun === 'team' && ordinalIn(text) !== null) {
     return findTeam(action, text, null, (team) => call('list_team_members', { team }));

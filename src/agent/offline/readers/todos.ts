@@ -1,7 +1,7 @@
 // The caller's own todos: listing them by what is asked, completing, changing, deleting, adding.
 import type { Json } from '../context.ts';
 import { contentWords, saysDone } from '../language.ts';
-import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_WORDS, withoutPriority } from '../phrases.ts';
+import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_QUESTION, TODO_WORDS, withoutPriority } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
 
@@ -20,7 +20,7 @@ function todoTarget(words: string, act: Find['act'], question: string = QUESTION
 /** Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what have I ticked off". */
 function list(text: string, clock: Clock): Understanding | null {
   const asking = /^(?:what|which|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
-  const aboutTodos = TODO_WORDS.test(text) || /\b(?:left|to do|get done|work on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i.test(text);
+  const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (!asking || !aboutTodos || changing) return null;
   const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
@@ -43,10 +43,12 @@ const LEVELS = ['low', 'medium', 'high', 'urgent'];
 /** "make the plumber one urgent", "the plants aren't important", "bump up the flights one". */
 function reprioritise(text: string): Understanding | null {
   const verbs = /\b(?:priority|urgent|important|critical)\b/i.test(text) ? /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i : /^(?:bump|raise|lower)\b/i;
-  if (!verbs.test(text)) return null;
+  // Said of the thing: "the car insurance isn't that urgent", "the plants are important".
+  const said = /^(?:the|my)\s.+?\s(?:is|are|isn't|aren't|is not|are not)\s+(?:\w+\s+)?(?:urgent|important|critical|a priority)$/i;
+  if (!verbs.test(text) && !said.test(text)) return null;
   const priority = priorityIn(text);
   const step = priority ? 0 : /\b(?:bump|raise|up)\b/i.test(text) ? 1 : /\blower\b/i.test(text) ? -1 : 0;
-  const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|that|move)\b/gi, ' ');
+  const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|is|are|not|actually|really|that|move)\b/gi, ' ');
   const target = todoTarget(words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
     const level = priority?.priority ?? LEVELS[Math.min(3, Math.max(0, LEVELS.indexOf(String(row.priority)) + step))];
     return call('update_todo', { id: row.id, priority: level });
@@ -70,7 +72,7 @@ const DONE: RegExp[] = [
   /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i,
   /^(?:i'm |i am )?done with\b(.*)$/i,
   /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i,
-  /^(.+?)(?:\s+(?:is|are|was)|'s)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:,.*)?$/i,
+  /^(.+?)(?:\s+(?:is|are|was)|'s)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:\s+(?:too|as well|now|already))?(?:,.*)?$/i,
   // Said of the thing: "the plumber's been called", "the flights are booked": its name and the verb.
   /^((?:the|my)\s+.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+)*(?:\w+ed|paid|sent|bought|made|written|done))$/i,
   /^(?:finished|completed|done)\b(.*)$/i,
@@ -83,7 +85,10 @@ function complete(text: string): Understanding | null {
   if ((!done && !saysDone(text)) || NEED.test(text)) return null;
   // "I called the dentist": what they did, without "I".
   const said = done ? (done[1] ?? '') : text.replace(/^i\s+(?:have\s+|'ve\s+)?(?:just\s+|finally\s+|already\s+)*/i, '');
-  const words = said.replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ').replace(/\b(?:todo|task)\b/gi, ' ');
+  const words = said
+    .replace(/\b(?:taken care of|take care of|dealt with|sorted out|got round to)\b/gi, ' ')
+    .replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ')
+    .replace(/\b(?:todo|task)\b/gi, ' ');
   return todoTarget(words, (row) => call('complete_todo', { id: row.id }));
 }
 
@@ -92,7 +97,7 @@ function remove(text: string): Understanding | null {
   const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
   const removed =
     noLonger ??
-    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
+    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|forget about|forget|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
   if (!removed) return null;
   const words = (removed[1] ?? removed[2] ?? '').replace(/\b(?:todo|task|off)\b/gi, ' ');
   return todoTarget(words, (row) => call('delete_todo', { id: row.id }));
@@ -104,8 +109,11 @@ const ADD = new RegExp(
   'i',
 );
 
+// "something for my list: renew the permit"
+const FOR_MY_LIST = /^(?:something|one more|another one) for my (?:list|todos)\b[:,]?\s*(.*)$/i;
+
 function add(text: string, clock: Clock): Understanding | null {
-  const create = ADD.exec(text);
+  const create = FOR_MY_LIST.exec(text) ?? ADD.exec(text);
   const need = NEED.exec(text);
   if (!create && !need) return null;
   // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
@@ -115,7 +123,8 @@ function add(text: string, clock: Clock): Understanding | null {
     .replace(/^that\s+i\s+need\s+to\s+/i, '')
     .replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '')
     .replace(/(?:^|\s+)(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b:?/i, ' ');
-  const priority = priorityIn(create?.[0].slice(0, 60) ?? text);
+  // A priority said before the title, or after it: "..., it's pretty urgent" (never one inside the title).
+  const priority = priorityIn(create?.[0].slice(0, 60) ?? text) ?? priorityIn(/,\s*(?:it's|it is|that's)\b.*$/i.exec(text)?.[0] ?? '');
   const when = readWhen(withoutPriority(body), clock);
   const title = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
   if (!title || pronounOnly(title) || /^(?:to my list|on my list)$/i.test(title)) return ask(QUESTIONS.todoTitle);
