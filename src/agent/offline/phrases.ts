@@ -24,9 +24,9 @@ export function pronounOnly(words: string): boolean {
 // Priorities said as adjectives or phrases: "an urgent todo", "not important", "a high priority".
 export function priorityIn(text: string): { priority: string; said: RegExp } | null {
   const forms: [RegExp, string][] = [
-    [/\b(?:low[- ]priority|low|not (?:that )?(?:urgent|important)|(?:isn't|aren't|is not|are not) (?:that )?(?:urgent|important)|unimportant|can wait|no rush)\b/gi, 'low'],
+    [/\b(?:low[- ]priority|low|not (?:that )?(?:urgent|important)|(?:isn't|aren't|is not|are not) (?:that )?(?:urgent|important)|unimportant|minor|can wait|no rush)\b/gi, 'low'],
     [/\b(?:urgent|critical|asap|top[- ]priority|highest priority)\b/gi, 'urgent'],
-    [/\b(?:high[- ]priority|high|important)\b/gi, 'high'],
+    [/\b(?:high[- ]priority|high|important|major)\b/gi, 'high'],
     [/\b(?:medium|normal)(?:[- ]priority)?\b/gi, 'medium'],
   ];
   for (const [form, priority] of forms) {
@@ -57,7 +57,7 @@ export function cleanTitle(text: string): string {
 }
 
 // What a question about todos asks, besides naming them: "anything left", "what do I need to get done".
-export const TODO_QUESTION = /\b(?:left|to do|get done|work on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
+export const TODO_QUESTION = /\b(?:left|to do|get done|work(?:ing)? on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
 export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?|plate)\b/i;
 export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
 export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;

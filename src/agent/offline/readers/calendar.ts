@@ -1,6 +1,6 @@
 // The calendar: moving, cancelling and scheduling events, and questions about days and times.
 import { toZonedIso } from '../../zoned-time.ts';
-import type { Json, Noun } from '../context.ts';
+import type { Context, Json, Noun } from '../context.ts';
 import { contentWords, saysDone } from '../language.ts';
 import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
@@ -31,12 +31,13 @@ const SCHEDULE: RegExp[] = [
 // anything else said with a time ("the weather tomorrow") is not about their calendar.
 const ABOUT_TIME = new Set(
   `what where how which any anything something look looking be happen happening go going doing on up around plan planned book there next
-  day week weekend morning afternoon evening night card store line come coming clear empty`.split(/\s+/),
+  day week weekend morning afternoon evening night card store line come coming clear empty time`.split(/\s+/),
 );
 
 function asksAboutTime(text: string, when: When): boolean {
   if (!/^(?:what|where|how|which|do|does|is|am|are|any|anything|have)\b/i.test(text) || !when.range) return false;
-  return contentWords(when.rest).every((word) => ABOUT_TIME.has(word));
+  // "have I got time for a coffee": what they would do with the time does not matter.
+  return contentWords(when.rest.replace(/\b(?:time|room) for\b.*$/i, 'time')).every((word) => ABOUT_TIME.has(word));
 }
 
 /** The new time for an event or todo being moved: said outright, or a shift ("back an hour"), on the row's own day when only a time is said. */
@@ -91,10 +92,14 @@ function move(text: string, when: When, clock: Clock): Understanding | null {
   return { kind: 'find', find: { nouns: ['event'], words: [], reference: null, startsAt: current, within: null, act, question: QUESTIONS.eventNewTime } };
 }
 
-function cancel(text: string, when: When): Understanding | null {
-  if (!CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at) return null;
+function cancel(text: string, when: When, context: Context): Understanding | null {
+  const listed = context.listing?.noun === 'event' && ordinalIn(text) !== null;
+  if (!CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at && !listed) return null;
+  // Cancelled by name alone ("cancel the one about my passport"): an event, or else a reminder.
+  const nouns: Noun[] = EVENT_WORDS.test(text) || when.at || listed ? ['event'] : ['event', 'reminder'];
+  const act = (row: Json, noun: Noun) => call(noun === 'reminder' ? 'delete_reminder' : 'delete_calendar_event', { id: row.id });
   const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|i'm not going to|not going to|actually)\b/gi, ' ');
-  return eventTarget(words, when, (row) => call('delete_calendar_event', { id: row.id }), QUESTIONS.eventTarget);
+  return eventTarget(words, when, act, QUESTIONS.eventTarget, nouns);
 }
 
 function schedule(text: string, clock: Clock): Understanding | null {
@@ -135,11 +140,11 @@ function question(text: string, when: When, clock: Clock): Understanding | null 
   return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
 }
 
-export const calendar: Reader = (text, clock) => {
+export const calendar: Reader = (text, clock, context) => {
   // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
   if ((saysDone(text) && !CANCEL.test(text)) || /\b(?:remember|forget) to\b/i.test(text)) return null;
   const when = readWhen(text, clock);
   if (MOVE.test(text) && !REMINDER_WORDS.test(text) && !/\bpriority\b/i.test(text)) return move(text, when, clock);
-  const cancelled = CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text) ? cancel(text, when) : null;
+  const cancelled = CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text) ? cancel(text, when, context) : null;
   return cancelled ?? schedule(text, clock) ?? question(text, when, clock);
 };

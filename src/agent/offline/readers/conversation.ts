@@ -27,7 +27,9 @@ export const more: Reader = (text, _clock, context) => {
 
 export const transfer: Reader = (text) => {
   const person = '(?:a |an |the |real |live |actual )*(?:person|human|someone|somebody|agent|operator|representative|rep|manager|supervisor|customer (?:service|support)|support)';
-  if (new RegExp(`\\b(?:put me through|transfer me|connect me|talk to|speak to|speak with|talk with|get me|give me|let me talk|let me speak)\\b.*\\b${person}\\b`, 'i').test(text) || new RegExp(`^${person}$`, 'i').test(text)) {
+  const talk = '(?:put me through|transfer me|connect me|talk to|speak to|speak with|talk with|get me|give me|let me talk|let me speak)';
+  // "put me through to a person", "is there a person I can talk to", "operator".
+  if (new RegExp(`\\b${talk}\\b.*\\b${person}\\b|\\b${person}\\b.*\\b(?:talk|speak) (?:to|with)\\b|^${person}$`, 'i').test(text)) {
     return call('transfer_to_human', { reason: text });
   }
   return null;
@@ -42,7 +44,9 @@ export const feedback: Reader = (text) => {
   if (
     /\b(?:that(?:'s| was| is)|you(?:'re| are))\s+(?:all\s+|totally\s+|completely\s+)?(?:wrong|not right|incorrect|a mistake|not what i (?:said|asked|meant))\b/i.test(text) ||
     /\b(?:you (?:got (?:that|it) wrong|misheard|misunderstood|didn't understand)|not what i (?:said|asked|meant))\b/i.test(text) ||
-    /^(?:wrong|no,? (?:that's )?wrong)$|^you\b.*\bwrong\b/i.test(text)
+    /^(?:wrong|no,? (?:that's )?wrong)$|^you\b.*\bwrong\b/i.test(text) ||
+    // Praise or blame for the assistant itself: "this assistant is great", "you're really slow".
+    /^(?:this (?:assistant|service|app|system|thing)|you)(?:'re| are| is)?\b.*\b(?:great|brilliant|amazing|awesome|helpful|useless|terrible|awful|slow)\b/i.test(text)
   ) {
     return call('record_feedback', { comment: text });
   }

@@ -23,11 +23,13 @@ function listReminders(text: string, clock: Clock): Understanding {
 
 export const reminders: Reader = (text, clock, context) => {
   const removing = /\b(?:delete|remove|cancel|clear|drop|forget|scrap|get rid of|stop reminding me|don't need|do not need|no longer need|no need)\b/i.test(text);
-  if (REMINDER_WORDS.test(text) && removing) {
+  // "remove the first one" after the caller heard their reminders.
+  const listed = context.listing?.noun === 'reminder' && ordinalIn(text) !== null;
+  if ((REMINDER_WORDS.test(text) || listed) && removing) {
     const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
     return reminderTarget(words, (row) => call('delete_reminder', { id: row.id }));
   }
-  const asking = /^(?:what|which|did|do|have|any|am|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);
+  const asking = /^(?:what|which|did|do|have|any|am|is there|are there|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);
   if (asking && REMINDER_WORDS.test(text)) return listReminders(text, clock);
   // "remind me", and the same said another way: "ping me", "nudge me".
   const create = /\b(?:remind|ping|nudge|buzz|alert) me\b(?!\s+(?:what|which|who|when|where|how)\b)\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);

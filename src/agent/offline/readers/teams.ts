@@ -20,7 +20,7 @@ function actionIn(text: string): Action | null {
   if (/^(?:what|which|anything|any|is there|are there|show|read|list|tell|does|do|has|have|how)\b/i.test(text)) {
     return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do|going on|ha(?:s|ve) on)\b/i.test(text) ? 'todos' : null;
   }
-  if (/\b(?:add|create|put|give|assign|new|take on)\b|\bmake an? (?:\w+ )?(?:todo|task)\b|\b(?:needs?|has|have) to\b/i.test(text)) return 'add';
+  if (/\b(?:add|create|put|give|assign|new|take on|should|must)\b|\bmake an? (?:\w+ )?(?:todo|task)\b|\b(?:needs?|has|have|ought) to\b/i.test(text)) return 'add';
   return null;
 }
 
@@ -52,7 +52,7 @@ const LOOSE: RegExp[] = [
   // "for engineering to ...", "a task for eng: ...", "who is in marketing"
   new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b|\bwith\b))`, 'i'),
   // "engineering needs to ...", "what is marketing up to", "show me what design has on"
-  new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:needs?|has|have)\s+to\b`, 'i'),
+  new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:(?:needs?|has|have|ought)\s+to|should|must)\b`, 'i'),
   new RegExp(String.raw`\b(?:what(?:'s| is| has| does)?|how(?:'s| is)|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
   // "can marketing take on ...", "give the engineers a todo", "a design todo"
   new RegExp(String.raw`^(?:can|could|will|would|should)\s+(?:the\s+)?${NAME}\s+(?=\w)`, 'i'),
@@ -82,7 +82,8 @@ function namingIn(text: string, context: { team: string | null }): Naming | null
 
 /** "assigned to Alice", "and give it to Bob", "assign Priya a task": the assignee, and the text without it. */
 function takeAssignee(text: string): { assignee?: string; rest: string } {
-  const after = /[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?\s+to|give\s+it\s+to|for)\s+((?:me|myself)|[A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s*$/i.exec(text);
+  // "for Friday" is when, not who.
+  const after = /[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?\s+to|give\s+it\s+to|for)\s+(?!(?:today|tonight|tomorrow|next|this|the|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)((?:me|myself)|[A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s*$/i.exec(text);
   if (after?.[1]) return { assignee: after[1], rest: text.slice(0, after.index) };
   const before = /\bassign\s+([A-Z][\w'-]*)\s+(?:a\s+)?(?:task|todo)\b/.exec(text);
   if (before?.[1]) return { assignee: before[1], rest: text.replace(before[0], 'add a task') };
@@ -97,7 +98,7 @@ function newTodo(text: string, naming: Naming, clock: Clock): Json | null {
   const title = cleanTitle(
     when.rest
       .replace(/^.*?\b(?:add|create|make|put|give|new|take on)\b\s*(?:(?:a|an|new|one|another|team)\s+)*(?:(?:todo|task)s?(?:\s+item)?\b)?/i, '')
-      .replace(/^.*?\b(?:needs?|has|have)\s+to\s+/i, '')
+      .replace(/^.*?\b(?:(?:needs?|has|have|ought)\s+to|should|must)\s+/i, '')
       .replace(/\s+(?:to|on)\s+(?:the|their)\s+(?:todo\s+)?(?:list|todos)\b.*$/i, '')
       .trim()
       .replace(/^(?:(?:to|for|them)\s+|:\s*)+/i, ''),

@@ -6,7 +6,7 @@ import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding }
 import { readWhen, type Clock } from '../when.ts';
 
 // Words said before "todo" that are not its title: "a new one", "a really important todo", "a high-priority task".
-const BEFORE_TODO = 'a|an|new|quick|one|another|really|very|super|quite|pretty|extremely|urgent|important|critical|top|\\w+[- ]priority';
+const BEFORE_TODO = 'a|an|new|quick|one|another|really|very|super|quite|pretty|extremely|urgent|important|critical|minor|major|top|\\w+[- ]priority';
 
 /** The todo the words describe: by name, "it", "that", "the second one"; asked back when they name none. */
 function todoTarget(words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding {
@@ -48,7 +48,7 @@ function reprioritise(text: string): Understanding | null {
   if (!verbs.test(text) && !said.test(text)) return null;
   const priority = priorityIn(text);
   const step = priority ? 0 : /\b(?:bump|raise|up)\b/i.test(text) ? 1 : /\blower\b/i.test(text) ? -1 : 0;
-  const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|is|are|not|actually|really|that|move)\b/gi, ' ');
+  const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|is|are|not|actually|really|move)\b/gi, ' ');
   const target = todoTarget(words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
     const level = priority?.priority ?? LEVELS[Math.min(3, Math.max(0, LEVELS.indexOf(String(row.priority)) + step))];
     return call('update_todo', { id: row.id, priority: level });
