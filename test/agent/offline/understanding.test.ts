@@ -174,6 +174,30 @@ describe('the offline agent, on what people actually say (issue #14)', function 
     });
   });
 
+  describe('the same requests said other ways', () => {
+    const cases: [string[], string, string][] = [
+      [["the plumber's been called"], 'complete_todo', 'call the plumber about the leak'],
+      [["the car insurance isn't that urgent"], 'update_todo', 'renew the car insurance'],
+      [['what are my reminders', 'remove the first one'], 'delete_reminder', 'take the bins out'],
+      [['cancel the one about my passport'], 'delete_reminder', 'renew my passport'],
+      [["I can't make it to yoga"], 'delete_calendar_event', 'Yoga class'],
+      [['I must remember to cancel the gym membership'], 'create_todo', 'cancel the gym membership'],
+    ];
+    for (const [lines, tool, target] of cases) {
+      it(`when the caller says "${lines.at(-1)}", then ${tool} acts on "${target}"`, async () => {
+        const { uses } = await call(lines);
+        const used = last(uses.at(-1)!);
+        const row = (used?.result.todo ?? used?.result.deleted ?? used?.result.reminder) as { title?: string; message?: string } | undefined;
+        expect([used?.name, row?.title ?? row?.message]).to.deep.equal([tool, target]);
+      });
+    }
+
+    it('when a priority is said of the thing, then it is that priority', async () => {
+      await call(["the car insurance isn't that urgent"]);
+      expect((await todo('renew the car insurance'))?.priority).to.equal('low');
+    });
+  });
+
   describe('requests it does not handle', () => {
     it('when the caller asks about the weather on a day, then no tool is called and the answer says what it can do', async () => {
       const { heard, uses } = await call(["what's the weather like on Friday"]);
