@@ -51,6 +51,11 @@ describe('every npm run script', function () {
     });
   }
 
+  it('when "npm run eval:offline -- --part" names no part, then one line says which there are, exit 2, and nothing is played', async () => {
+    const run = await runScript('eval:offline', ['--part', 'everything'], { cwd: scratch.path, env: { OTEL_SDK_DISABLED: 'true' } });
+    expect([run.code, run.stderr, run.stdout]).to.deep.equal([2, ['--part is development or held-out: see npm run eval:offline -- --help'], []]);
+  });
+
   it('when "npm run seed -- --help" runs, then no database is touched: no demo caller, no embedded directory', async () => {
     await help('seed', { DATABASE_URL: database.url });
     await help('seed', { PGLITE_DATA_DIR: join(scratch.path, 'pglite') });

@@ -2,13 +2,10 @@
 // (embedded PGlite in memory; with DATABASE_URL, a scratch database created on that server and
 // dropped after). Prints per-intent scores for both parts, then the development misses.
 //
-//   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--part development]
-//
-// --part development plays only the development part: what to run while tuning, so that the
-// held-out part is not looked at until the change is done.
+//   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--part development|held-out]
 import { randomBytes } from 'node:crypto';
 import Knex from 'knex';
-import { readCommandLine } from '../../src/command-line.ts';
+import { exitWith, readCommandLine } from '../../src/command-line.ts';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
 import { tools } from '../../src/tools/index.ts';
 import { DEFAULT_NOW, DEFAULT_TIMEZONE, loadPhrasings, PARTS, type Part, type Phrasing } from './phrasings.ts';
@@ -20,10 +17,11 @@ const { values } = readCommandLine({
   name: 'npm run eval:offline',
   usage: `Scores the offline agent on its phrasing set, per intent, for the development and held-out parts.
 
-  npm run eval:offline -- [--failures development|held-out|none] [--grep words]
+  npm run eval:offline -- [--failures development|held-out|none] [--grep words] [--part development|held-out]
 
   --failures  which part's misses to list after the scores (default: development)
   --grep      only the phrasings that contain this text
+  --part      play only this part: development while tuning, so the held-out part stays unseen
 
 Runs on an in-memory embedded database, or with DATABASE_URL on a scratch database it creates
 on that server and drops after.`,
@@ -33,6 +31,8 @@ on that server and drops after.`,
     part: { type: 'string' },
   },
 });
+
+if (values.part !== undefined && !PARTS.includes(values.part as Part)) exitWith(`--part is ${PARTS.join(' or ')}: see npm run eval:offline -- --help`, 2);
 
 interface Outcome {
   phrasing: Phrasing;
