@@ -59,7 +59,9 @@ function respond(request: ModelRequest, clock: Clock): AssistantMessage {
   const answered = (lastCalls.toolCalls ?? []).map((c) => ({ call: c, result: parseObject(results.find((r) => r.toolCallId === c.id)?.content) }));
   // The results of a lookup this turn made for itself: now find the item and act on it.
   const lookedUp = (find: Find): boolean =>
-    find.reference === null && after.filter((m) => m.role === 'assistant').length === 1 && answered.every((a) => find.nouns.includes(LOOKUPS[a.call.name]!));
+    find.reference === null &&
+    after.filter((m) => m.role === 'assistant').length === 1 &&
+    answered.every((a) => find.nouns.some((noun) => LOOKUPS[a.call.name] === noun));
   if (understood.kind === 'find' && lookedUp(understood.find)) {
     const candidates = answered.flatMap(({ call, result }) => candidatesOf(call.name, result));
     return resolve(understood.find, candidates, request, clock);
@@ -151,6 +153,8 @@ function lookups(find: Find, clock: Clock): { name: string; args: Json }[] {
   });
 }
 
+const NOT_FOUND: Partial<Record<Noun, string>> = { event: 'on your calendar', reminder: 'among your reminders', team: 'among your teams' };
+
 function resolve(find: Find, candidates: Candidate[], request: ModelRequest, clock: Clock): AssistantMessage {
   const choice = choose(find, find.only ? candidates.filter((c) => find.only!(c.row)) : candidates, clock.now);
   if (choice.kind === 'one') return act(find.act(choice.candidate.row, choice.candidate.noun), request, clock, readContext([]));
@@ -159,8 +163,8 @@ function resolve(find: Find, candidates: Candidate[], request: ModelRequest, clo
     return say(`Which one: ${names.slice(0, -1).join(', ')}, or ${names.at(-1)}?`);
   }
   if (find.otherwise) return act(find.otherwise, request, clock, readContext([]));
-  const noun = ({ event: 'on your calendar', reminder: 'among your reminders', team: 'among your teams' } as Record<string, string>)[find.nouns[0] ?? ''] ?? 'on your list';
-  return say(`I couldn't find that ${noun}. ${find.question}`);
+  const where = NOT_FOUND[find.nouns[0] ?? 'todo'] ?? 'on your list';
+  return say(`I couldn't find that ${where}. ${find.question}`);
 }
 
 function act(understood: Understanding, request: ModelRequest, clock: Clock, context: Context): AssistantMessage {
