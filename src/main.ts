@@ -1,12 +1,14 @@
 import { readCommandLine } from './command-line.ts';
-import { DEVELOPMENT_TWILIO_TOKEN, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { ADD_YOURSELF, seedDemoIfEmpty } from './db/seed.ts';
 import { createLogger } from './log.ts';
-import { start } from './server.ts';
+import { start, stopBoundMs } from './server.ts';
 import { orExit } from './start-failures.ts';
 
 // telemetry/preload.ts, when loaded, leaves its flush here: src must not import it.
 const TELEMETRY_SHUTDOWN = Symbol.for('convonet.shutdown');
+// The telemetry flush bounds itself (TELEMETRY_SHUTDOWN_TIMEOUT_MS, 5 s by default); this leaves it room.
+const FLUSH_ALLOWANCE_MS = 8_000;
 
 readCommandLine({
   name: 'npm start',
@@ -24,10 +26,9 @@ and exit code 1.`,
 const config = await orExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 if (config.twilio.developmentToken) {
-  logger.warn(
-    { twilioAuthToken: DEVELOPMENT_TWILIO_TOKEN },
-    'TWILIO_AUTH_TOKEN is not set: webhooks are checked against the development token printed here',
-  );
+  // Straight to stderr, past the log and the console (either may be exported): this is a credential.
+  const kept = config.twilio.developmentToken.file ? ` (kept in ${config.twilio.developmentToken.file})` : '';
+  process.stderr.write(`TWILIO_AUTH_TOKEN is not set: webhooks must be signed with the development token ${config.twilio.authToken}${kept}\n`);
 }
 
 const server = await orExit(() => start({ config, logger }), config);
@@ -40,14 +41,18 @@ if ('pgliteDir' in config.database && config.env !== 'production') {
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'shutting down');
-  // In-flight webhooks take up to the turn deadline, running turns get a short grace, telemetry
-  // flushes within its own bound: past all that, something is stuck and the platform wants us gone.
+  // Every step below bounds itself; past all of them together, something is stuck and the
+  // platform wants us gone.
   const bound = setTimeout(() => {
     logger.error('shutdown took too long; exiting anyway');
     process.exit(1);
-  }, config.agent.turnTimeoutMs + 20_000);
+  }, stopBoundMs(config) + FLUSH_ALLOWANCE_MS);
   bound.unref();
-  await server.stop();
+  try {
+    await server.stop();
+  } catch (error) {
+    logger.error({ err: error }, 'stopping failed');
+  }
   const flushTelemetry = (globalThis as Record<symbol, unknown>)[TELEMETRY_SHUTDOWN];
   if (typeof flushTelemetry === 'function') await (flushTelemetry as () => Promise<void>)();
   logger.info('stopped');

@@ -1,6 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { Db } from '../db/knex.ts';
+import type { Deadline } from '../deadline.ts';
+import type { Db, Executor } from '../db/knex.ts';
 import {
   appendMessages,
   loadMessages,
@@ -8,6 +9,7 @@ import {
   resetThread,
   type ThreadRow,
 } from '../db/threads.ts';
+import { assertTurnRunning, TurnGivenUpError } from '../db/turns.ts';
 import {
   EVENTS,
   GEN_AI_AGENT_NAME,
@@ -22,7 +24,7 @@ import {
 } from '../signals/attributes.ts';
 import { recordEvent } from '../signals/events.ts';
 import { threadResets } from '../signals/metrics.ts';
-import { inSpan } from '../signals/spans.ts';
+import { inSpan, Stopped } from '../signals/spans.ts';
 import { toolSpecs } from '../tools/index.ts';
 import type { Caller, Tool } from '../tools/tool.ts';
 import { chat } from './chat.ts';
@@ -37,11 +39,27 @@ export const AGENT_NAME = 'convonet';
 export interface AgentInput {
   caller: Caller;
   utterance: string;
-  /** The turn this answer belongs to, so a repeated tool call within it is recognised. */
-  turnId?: string;
+  /**
+   * The stored turn this answer belongs to. Giving up on it is a fact in the database that the
+   * agent honours wherever it runs: it checks before every model round, and every effect and the
+   * answer commit only while the turn is still running. Absent only where nobody waits on a
+   * turn (an evaluation run).
+   */
+  turn?: AgentTurn;
   /** When the caller was promised an answer (epoch ms); finishing later ends as "redirected". */
   answerBy?: number;
+  /** When the work must end whatever happens; tools get no time past it. */
+  deadline?: Deadline;
   signal: AbortSignal;
+}
+
+export interface AgentTurn {
+  id: string;
+  /**
+   * Stores the answer on the turn, in the transaction that writes the answer into the thread's
+   * history; resolves false when the turn was settled first (given up on), which rolls both back.
+   */
+  settle(trx: Executor, answer: AgentAnswer): Promise<boolean>;
 }
 
 export interface AgentAnswer {
@@ -55,9 +73,11 @@ export interface AgentAnswer {
   endReason: 'completed' | 'redirected';
 }
 
-/** Why a turn failed: stopped by its signal (the caller gave up, the instance stops), or on its own. */
+/** Why a turn failed: given up on or stopped by its signal (the caller gave up, the instance stops), or on its own. */
 export function failureReason(error: unknown, signal: AbortSignal): 'timed_out' | 'error' {
-  const aborted = error === signal.reason || (error instanceof Error && /abort/i.test(error.name));
+  if (error instanceof Stopped) return 'timed_out';
+  // The SDKs' abort errors go by several names (AbortError, APIUserAbortError...).
+  const aborted = error === signal.reason || (error instanceof Error && /abort/i.test(`${error.name} ${error.constructor.name}`));
   return signal.aborted && aborted ? 'timed_out' : 'error';
 }
 
@@ -87,7 +107,8 @@ export function createAgent(options: AgentOptions): Agent {
   const specs = toolSpecs(tools);
   const runTool = createToolRunner({ db, tools, timeoutMs: options.toolTimeoutMs, logger });
 
-  async function answer({ caller, utterance, turnId, answerBy, signal }: AgentInput): Promise<AgentAnswer> {
+  async function answer(input: AgentInput): Promise<AgentAnswer> {
+    const { caller, signal } = input;
     const thread = await currentThread(caller);
     return inSpan(
       `${GEN_AI_OPERATION.invokeAgent} ${AGENT_NAME}`,
@@ -103,10 +124,9 @@ export function createAgent(options: AgentOptions): Agent {
       },
       async (span) => {
         try {
-          const answer = await converse(thread, caller, utterance, turnId, signal);
-          const endReason = answerBy !== undefined && Date.now() > answerBy ? 'redirected' : 'completed';
-          span.setAttribute(TURN_END_REASON, endReason);
-          return { ...answer, endReason };
+          const answer = await converse(thread, input);
+          span.setAttribute(TURN_END_REASON, answer.endReason);
+          return answer;
         } catch (error) {
           span.setAttribute(TURN_END_REASON, failureReason(error, signal));
           throw error;
@@ -115,13 +135,8 @@ export function createAgent(options: AgentOptions): Agent {
     );
   }
 
-  async function converse(
-    thread: ThreadRow,
-    caller: Caller,
-    utterance: string,
-    turnId: string | undefined,
-    signal: AbortSignal,
-  ): Promise<Omit<AgentAnswer, 'endReason'>> {
+  async function converse(thread: ThreadRow, input: AgentInput): Promise<AgentAnswer> {
+    const { caller, utterance, turn, answerBy, signal, deadline } = input;
     const history = await loadHistory(thread.id);
     const userMessage: ChatMessage = { role: 'user', content: utterance };
     await appendMessages(db, thread.id, [userMessage]);
@@ -131,8 +146,21 @@ export function createAgent(options: AgentOptions): Agent {
     const clock = now();
     const system: ChatMessage = { role: 'system', content: systemPrompt(caller, clock) };
 
+    /** The last words of the turn: into history and onto the turn together, or neither if it was given up on. */
+    async function finish(say: string): Promise<AgentAnswer> {
+      const endReason = answerBy !== undefined && Date.now() > answerBy ? 'redirected' : 'completed';
+      const answer: AgentAnswer = { say, action, threadId: thread.id, feedback, endReason };
+      await db.transaction(async (trx) => {
+        await appendMessages(trx, thread.id, [{ role: 'assistant', content: say }]);
+        if (turn && !(await turn.settle(trx, answer))) throw new TurnGivenUpError('the turn was given up on before its answer');
+      });
+      return answer;
+    }
+
     for (let round = 0; round < maxToolRounds; round++) {
-      signal.throwIfAborted(); // the caller has been told it failed: no more rounds, no more writes
+      // The caller may have been told it failed, here or on another instance: no more rounds, no more writes.
+      signal.throwIfAborted();
+      if (turn) await assertTurnRunning(db, turn.id);
       const reply = await chat(provider, {
         messages: [system, ...conversation],
         tools: specs,
@@ -141,24 +169,22 @@ export function createAgent(options: AgentOptions): Agent {
         signal,
       }, thread.id);
       const calls = reply.message.toolCalls ?? [];
-      if (calls.length === 0) {
-        await appendMessages(db, thread.id, [reply.message]);
-        return { say: reply.message.content?.trim() || 'Done.', action, threadId: thread.id, feedback };
-      }
+      if (calls.length === 0) return finish(reply.message.content?.trim() || 'Done.');
+      // The request first; each result then lands with its tool's effect, in the tool's own
+      // transaction. A crash in between leaves a call without a result, which did nothing and
+      // is read back as unfinished.
+      await appendMessages(db, thread.id, [reply.message]);
       const results: ChatMessage[] = [];
       for (const call of calls) {
-        const run = await runTool(call, { caller, threadId: thread.id, turnId, now: clock, signal });
+        const run = await runTool(call, { caller, threadId: thread.id, turnId: turn?.id, now: clock, signal, deadline });
+        if (run.stoppedBy) throw run.stoppedBy;
         if (run.result.transfer === true) action = 'transfer';
         if (typeof run.result.feedback === 'string') feedback.push(run.result.feedback);
         results.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(run.result) });
       }
-      // The request and all its answers land together: history never holds a call without a result.
-      await db.transaction((trx) => appendMessages(trx, thread.id, [reply.message, ...results]));
       conversation.push(reply.message, ...results);
     }
-    const say = 'Sorry, I could not finish that. Could you ask in a simpler way?';
-    await appendMessages(db, thread.id, [{ role: 'assistant', content: say }]);
-    return { say, action, threadId: thread.id, feedback };
+    return finish('Sorry, I could not finish that. Could you ask in a simpler way?');
   }
 
   /** The caller's thread, reset first if its last turn timed out or failed. */

@@ -20,14 +20,19 @@ export class ModelUnavailableError extends Error {
   override name = 'ModelUnavailableError';
 }
 
+// Requests per model call, first one included: a model that keeps failing is told so quickly,
+// and a server in trouble gets three requests per turn, not a storm.
+export const MAX_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 250;
+// A longer wait than this does not fit in a caller's turn: asked for it, we fail at once.
 const MAX_BACKOFF_MS = 4_000;
 
 /**
  * Chat Completions with tools through the official SDK. Retries are ours, not the SDK's, so
- * they stop when the turn's signal does: 429 and 5xx (and dropped connections) are retried with
- * jittered exponential backoff, honouring Retry-After; anything else, such as a bad key, fails
- * at once.
+ * they stop when the turn's signal does: 429, 5xx and a connection dropped mid-request are
+ * retried, at most MAX_ATTEMPTS requests in all, after `retry-after-ms` or `Retry-After` when
+ * the server gives one and a jittered exponential backoff when it does not. A server that cannot
+ * be reached at all (refused, unknown host) and anything else, such as a bad key, fail at once.
  */
 export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderOptions): ModelProvider {
   const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
@@ -61,11 +66,12 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
         };
       } catch (error) {
         // Stopped in the middle of a retry: the model's failure is what went wrong, not the abort,
-        // whether the stop came during the backoff (below) or during the request.
-        if (request.signal.aborted && lastFailure !== undefined) throw lastFailure;
-        if (!retryable(error) || request.signal.aborted) throw error;
+        // whether the stop came during the backoff (below) or during the request. Stopped before
+        // anything failed: the stop itself, not the SDK's word for it.
+        if (request.signal.aborted) throw lastFailure ?? request.signal.reason ?? error;
+        const wait = retryable(error) && attempt + 1 < MAX_ATTEMPTS ? backoff(attempt, error) : null;
+        if (wait === null || request.signal.aborted) throw error;
         lastFailure = error;
-        const wait = backoff(attempt, error);
         try {
           await delay(wait, undefined, { signal: request.signal });
         } catch {
@@ -87,16 +93,40 @@ function serverOf(baseURL: string): { address: string; port: number } {
 
 function retryable(error: unknown): boolean {
   if (error instanceof OpenAI.APIUserAbortError) return false;
-  if (error instanceof OpenAI.APIConnectionError) return true;
+  if (error instanceof OpenAI.APIConnectionError) return !couldNotConnect(error);
   if (error instanceof OpenAI.APIError) return error.status === 429 || (error.status ?? 0) >= 500;
   return false;
 }
 
-function backoff(attempt: number, error: unknown): number {
-  const retryAfter = error instanceof OpenAI.APIError ? Number(error.headers?.get('retry-after')) : NaN;
-  if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, MAX_BACKOFF_MS);
+// Connecting failed: nothing listens there, or the name or route does not resolve. Retrying
+// within a turn will not change that; a connection reset mid-request might.
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function couldNotConnect(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const codes = [cause, ...(cause instanceof AggregateError ? cause.errors : [])].map((e) => (e as { code?: unknown }).code);
+    if (codes.some((code) => typeof code === 'string' && CONNECT_FAILURES.has(code))) return true;
+  }
+  return false;
+}
+
+/** Milliseconds to wait before the next attempt, or null when the server asks for more than a turn has. */
+function backoff(attempt: number, error: unknown): number | null {
+  const asked = error instanceof OpenAI.APIError ? retryAfterMs(error.headers) : null;
+  if (asked !== null) return asked <= MAX_BACKOFF_MS ? asked : null;
   const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date; null when neither is usable. */
+function retryAfterMs(headers: Headers | undefined): number | null {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
+  const after = headers?.get('retry-after')?.trim();
+  if (!after) return null;
+  if (/^\d+(\.\d+)?$/.test(after)) return Number(after) * 1000;
+  const at = Date.parse(after);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 function toTool(spec: ToolSpec): ChatCompletionTool {

@@ -1,7 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { DeadlineExceededError, earliest, deadlineAt, type Deadline } from '../deadline.ts';
+import { boundedTransaction } from '../db/deadline.ts';
 import type { Db } from '../db/knex.ts';
+import { appendMessages } from '../db/threads.ts';
 import { claimToolExecution, finishToolExecution } from '../db/tool-executions.ts';
+import { assertTurnRunning, TurnGivenUpError } from '../db/turns.ts';
 import {
   ERROR_TYPE,
   EVENTS,
@@ -27,6 +31,19 @@ export interface ToolRun {
   outcome: ToolOutcome;
   /** Why the tool declined, as an `error.type`: unknown_tool, invalid_arguments or ToolError. */
   refusal?: string;
+  /** Set when the turn was given up on or its work stopped meanwhile: the agent must stop too. */
+  stoppedBy?: unknown;
+}
+
+export interface ToolScope {
+  caller: Caller;
+  threadId: string;
+  /** The stored turn, if any: the effect commits only while the turn is still wanted. */
+  turnId?: string;
+  now: Date;
+  signal: AbortSignal;
+  /** When the whole turn's work must end; a tool gets the lesser of this and its own timeout. */
+  deadline?: Deadline;
 }
 
 export interface ToolRunnerOptions {
@@ -36,7 +53,9 @@ export interface ToolRunnerOptions {
   logger: Logger;
 }
 
-const NOT_DONE = { error: 'This did not complete and changed nothing.' };
+// What the model is told when the tool's transaction rolled back: true, because it did.
+const TIMED_OUT = { error: 'That took too long and was stopped; nothing was changed.' };
+const UNAVAILABLE = { error: 'The service behind this tool is not answering right now; nothing was changed.' };
 
 export class ToolTimeoutError extends Error {
   override name = 'ToolTimeoutError';
@@ -45,16 +64,15 @@ export class ToolTimeoutError extends Error {
 /**
  * Runs one tool call the model asked for and always comes back with a result for it, whatever
  * happened: unknown tool, arguments that are not JSON or do not fit the schema, a refusal, a
- * broken database or a tool that hangs. A write tool runs at most once per call id and per
- * identical request within a turn, so no retry or repeated model output repeats its effect.
+ * broken database or a tool that hangs. The tool's effect, its claim (so a write runs at most
+ * once per call id and per identical request within a turn) and its result in the thread's
+ * history commit in one transaction, and only while the turn is still wanted: what the model is
+ * told, what history says and what the data shows cannot disagree, after a crash at any point.
  */
 export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOptions) {
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
 
-  return async function runTool(
-    call: ToolCall,
-    scope: { caller: Caller; threadId: string; turnId?: string; now: Date; signal: AbortSignal },
-  ): Promise<ToolRun> {
+  return async function runTool(call: ToolCall, scope: ToolScope): Promise<ToolRun> {
     return inSpan(
       `${GEN_AI_OPERATION.executeTool} ${call.name}`,
       {
@@ -69,23 +87,21 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
       },
       async (span) => {
         const started = performance.now();
-        const run = await execute(call, scope).catch((error: unknown): ToolRun => {
-          // Anything but a ToolError means the backend itself failed: the old BrokenResourceError.
-          failSpan(span, error);
-          toolErrors.add(1, { [GEN_AI_TOOL_NAME]: call.name, [ERROR_TYPE]: errorType(error) });
-          if (error instanceof ToolTimeoutError) {
-            return { call, outcome: 'timeout', result: { error: 'That took too long and was stopped.' } };
+        let run: ToolRun;
+        try {
+          run = await execute(call, scope);
+        } catch (error) {
+          // Stopped (not failed) when the caller was told the turn failed, or the instance stops.
+          const stopped = error instanceof TurnGivenUpError || scope.signal.aborted;
+          if (!stopped) {
+            failSpan(span, error);
+            toolErrors.add(1, { [GEN_AI_TOOL_NAME]: call.name, [ERROR_TYPE]: errorType(error) });
           }
-          recordEvent(logger, 'error', EVENTS.toolBackendUnreachable, {
-            [GEN_AI_TOOL_NAME]: call.name,
-            [ERROR_TYPE]: errorType(error),
-          });
-          return {
-            call,
-            outcome: 'error',
-            result: { error: 'The service behind this tool is not answering right now.' },
-          };
-        });
+          run = stopped ? { call, outcome: 'timeout', result: TIMED_OUT, stoppedBy: error } : rolledBack(call, error);
+          // Rolled back, so the history gets a result saying so. If even that cannot be written,
+          // the call stays unanswered there and is repaired on load: either way, "nothing changed".
+          await appendMessages(db, scope.threadId, [toolMessage(run)]).catch(() => undefined);
+        }
         span.setAttribute(TOOL_OUTCOME, run.outcome);
         // Refusals (bad arguments, "not found") are answers, not failures: counted, but no ERROR status.
         if (run.refusal) {
@@ -101,64 +117,47 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
     );
   };
 
-  async function execute(
-    call: ToolCall,
-    scope: { caller: Caller; threadId: string; turnId?: string; now: Date; signal: AbortSignal },
-  ): Promise<ToolRun> {
+  /** The tool's run, committed with its claim and its history entry; throws when it rolled back. */
+  async function execute(call: ToolCall, scope: ToolScope): Promise<ToolRun> {
     const tool = byName.get(call.name);
-    if (!tool) return refuse(call, 'unknown_tool', `There is no tool named ${call.name}.`);
-    let args: unknown;
-    try {
-      args = JSON.parse(call.arguments || '{}');
-    } catch {
-      return refuse(call, 'invalid_arguments', 'The arguments were not valid JSON. Send a JSON object that fits the schema.');
+    const args = tool ? readArguments(tool, call) : { refusal: refuse(call, 'unknown_tool', `There is no tool named ${call.name}.`) };
+    if ('refusal' in args) {
+      await appendMessages(db, scope.threadId, [toolMessage(args.refusal)]);
+      return args.refusal;
     }
-    const parsed = tool.parameters.safeParse(args);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`);
-      return refuse(call, 'invalid_arguments', `The arguments do not fit: ${problems.join('; ')}.`);
-    }
-
-    const claim =
-      tool.effect === 'write'
-        ? await claimToolExecution(db, {
-            threadId: scope.threadId,
-            turnId: scope.turnId,
-            toolCallId: call.id,
-            toolName: call.name,
-            arguments: parsed.data,
-          })
-        : undefined;
-    if (claim && !claim.claimed) {
-      return {
-        call,
-        outcome: 'repeated',
-        result: claim.previousResult ?? { error: 'This was already attempted; its outcome is unknown.' },
-      };
-    }
-    const run = await withinTimeout(scope.signal, (signal) => {
-      const work = db.transaction(async (trx) => {
-        // The database gives up on a statement when the runner does, so a hang holds no locks.
-        await trx.raw(`set local statement_timeout = ${Math.ceil(timeoutMs)}`);
-        const outcome = await runGuarded(tool, parsed.data, { db: trx, caller: scope.caller, now: scope.now, signal });
-        // Nobody is waiting for this any more: roll it back rather than change data unannounced.
-        signal.throwIfAborted();
-        if (claim) await finishToolExecution(trx, claim.id, outcome.result);
-        return outcome;
-      });
-      // Rolled back, so it did nothing: the claim says so, and a repeat is told the truth.
-      if (claim) work.catch(() => finishToolExecution(db, claim.id, NOT_DONE).catch(() => undefined));
-      return work;
+    const own = deadlineAt(Date.now() + timeoutMs);
+    const deadline = scope.deadline ? earliest(scope.deadline, own) : own;
+    const signal = AbortSignal.any([scope.signal, deadline.signal]);
+    // The database gives up on a statement or a lock when the runner would, so a hang holds nothing long.
+    return boundedTransaction(db, deadline, async (trx) => {
+      const claim =
+        tool!.effect === 'write'
+          ? await claimToolExecution(trx, {
+              threadId: scope.threadId,
+              turnId: scope.turnId,
+              toolCallId: call.id,
+              toolName: call.name,
+              arguments: args.value,
+            })
+          : undefined;
+      let run: ToolRun;
+      if (claim && !claim.claimed) {
+        run = { call, outcome: 'repeated', result: claim.previousResult ?? { error: 'This was already attempted; its outcome is unknown.' } };
+      } else {
+        run = { call, ...(await runGuarded(tool!, args.value, { db: trx, caller: scope.caller, now: scope.now, signal })) };
+      }
+      // Commit only what someone still waits for: not past the deadline, not after the caller was
+      // told the turn failed (held until commit, so whoever gives up counts this effect).
+      if (signal.aborted) throw scope.signal.aborted ? scope.signal.reason : new ToolTimeoutError(`tool did not finish within ${timeoutMs} ms`);
+      if (scope.turnId) await assertTurnRunning(trx, scope.turnId, { hold: true });
+      if (claim?.claimed) await finishToolExecution(trx, claim.id, run.result);
+      await appendMessages(trx, scope.threadId, [toolMessage(run)]);
+      return run;
     });
-    return { call, ...run };
   }
 
   /** A ToolError is an answer for the model, not a failure of the system. */
-  async function runGuarded(
-    tool: Tool,
-    args: unknown,
-    context: Parameters<Tool['run']>[1],
-  ): Promise<Omit<ToolRun, 'call'>> {
+  async function runGuarded(tool: Tool, args: unknown, context: Parameters<Tool['run']>[1]): Promise<Omit<ToolRun, 'call'>> {
     try {
       return { result: await tool.run(args, context), outcome: 'success' };
     } catch (error) {
@@ -167,17 +166,40 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
     }
   }
 
-  function withinTimeout<T>(parent: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const signal = AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new ToolTimeoutError(`tool did not finish within ${timeoutMs} ms`));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      work(signal).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+  /** What the model hears about a tool whose transaction rolled back. */
+  function rolledBack(call: ToolCall, error: unknown): ToolRun {
+    if (isTimeout(error)) return { call, outcome: 'timeout', result: TIMED_OUT };
+    // Anything else means the backend itself failed: the old BrokenResourceError.
+    recordEvent(logger, 'error', EVENTS.toolBackendUnreachable, { [GEN_AI_TOOL_NAME]: call.name, [ERROR_TYPE]: errorType(error) });
+    return { call, outcome: 'error', result: UNAVAILABLE };
   }
 }
 
+function readArguments(tool: Tool, call: ToolCall): { value: unknown } | { refusal: ToolRun } {
+  let args: unknown;
+  try {
+    args = JSON.parse(call.arguments || '{}');
+  } catch {
+    return { refusal: refuse(call, 'invalid_arguments', 'The arguments were not valid JSON. Send a JSON object that fits the schema.') };
+  }
+  const parsed = tool.parameters.safeParse(args);
+  if (parsed.success) return { value: parsed.data };
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`);
+  return { refusal: refuse(call, 'invalid_arguments', `The arguments do not fit: ${problems.join('; ')}.`) };
+}
+
+// PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout).
+const TIMEOUT_CODES = new Set(['57014', '55P03']);
+
+function isTimeout(error: unknown): boolean {
+  if (error instanceof ToolTimeoutError || error instanceof DeadlineExceededError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TIMEOUT_CODES.has(code);
+}
+
+function toolMessage(run: ToolRun) {
+  return { role: 'tool' as const, toolCallId: run.call.id, content: JSON.stringify(run.result) };
+}
 
 function refuse(call: ToolCall, refusal: string, message: string): ToolRun {
   return { call, outcome: 'error', refusal, result: { error: message } };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../config.ts';
 import type { Db } from '../db/knex.ts';
-import { clearPinFailures } from '../db/pin-lockout.ts';
+import { clearPinLockouts } from '../db/pin-lockout.ts';
 import { createUser, findUserByPhone, listUsers, removeUser, setUserPin, type User } from '../db/users.ts';
 
 // What `npm run users` can do, validated the same way whether the command line or the running
@@ -70,7 +70,7 @@ export async function runCallerCommand(db: Db, command: CallerCommand, options: 
   if (command.command === 'set-pin') {
     await db.transaction(async (trx) => {
       await setUserPin(trx, user.id, command.pin);
-      await clearPinFailures(trx, user.id);
+      await clearPinLockouts(trx, user.id);
     });
     return [summarize({ ...user, pin_locked_until: null })];
   }
@@ -78,7 +78,7 @@ export async function runCallerCommand(db: Db, command: CallerCommand, options: 
   return [summarize(user)];
 }
 
-function summarize(user: User): CallerSummary {
+function summarize(user: User & { pin_locked_until?: Date | null }): CallerSummary {
   const locked = user.pin_locked_until && user.pin_locked_until > new Date() ? user.pin_locked_until.toISOString() : null;
   return { phone: user.phone, name: user.name, timezone: user.timezone, active: user.active, pinLockedUntil: locked };
 }

@@ -8,6 +8,8 @@ export interface CallRow {
   user_id: string | null;
   status: string;
   pin_attempts: number;
+  /** Twilio's STIR/SHAKEN verdict on the caller ID, e.g. "TN-Validation-Passed-A". */
+  stir_verstat: string | null;
   trace_context: Record<string, string> | null;
   started_at: Date;
   authenticated_at: Date | null;
@@ -18,7 +20,14 @@ export interface CallRow {
 /** Creates the call on its first webhook; a retried webhook finds the same row. */
 export async function openCall(
   db: Executor,
-  call: { callSid: string; from?: string; to?: string; status: string; traceContext?: Record<string, string> },
+  call: {
+    callSid: string;
+    from?: string;
+    to?: string;
+    status: string;
+    stirVerstat?: string;
+    traceContext?: Record<string, string>;
+  },
 ): Promise<CallRow> {
   await db('calls')
     .insert({
@@ -26,6 +35,7 @@ export async function openCall(
       from_number: call.from ?? null,
       to_number: call.to ?? null,
       status: call.status,
+      stir_verstat: call.stirVerstat ?? null,
       trace_context: call.traceContext ?? null,
     })
     .onConflict('call_sid')
@@ -37,22 +47,50 @@ export async function findCall(db: Executor, callSid: string): Promise<CallRow |
   return (await db<CallRow>('calls').where({ call_sid: callSid }).first()) ?? null;
 }
 
-/** Locks the call row so that concurrent webhooks of one call are served one at a time. */
+/**
+ * Locks the call row so that concurrent webhooks of one call are served one at a time (and its
+ * final status waits for them); rows that merely reference the call are not held back.
+ */
 export async function lockCall(db: Executor, callSid: string): Promise<CallRow | null> {
-  return (await db<CallRow>('calls').where({ call_sid: callSid }).forUpdate().first()) ?? null;
+  return (await db<CallRow>('calls').where({ call_sid: callSid }).forNoKeyUpdate().first()) ?? null;
 }
 
-export async function bindCaller(db: Executor, callSid: string, userId: string): Promise<void> {
-  await db('calls').where({ call_sid: callSid }).update({ user_id: userId, authenticated_at: db.fn.now() });
-}
-
-/** Counts a failed PIN attempt atomically and returns how many there have been. */
-export async function countPinFailure(db: Executor, callSid: string): Promise<number> {
-  const [row] = await db('calls')
+/** Signs the call in as the user; false when it had ended meanwhile. */
+export async function bindCaller(db: Executor, callSid: string, userId: string): Promise<boolean> {
+  const bound = await db('calls')
     .where({ call_sid: callSid })
+    .whereNull('ended_at')
+    .update({ user_id: userId, authenticated_at: db.fn.now() })
+    .returning('id');
+  return bound.length > 0;
+}
+
+/**
+ * Takes one of the call's PIN attempts, in one statement, so that simultaneous guesses cannot
+ * share one: the call row after it, or null when the call has none left, is signed in or ended.
+ */
+export async function takePinAttempt(db: Executor, callSid: string, maxAttempts: number): Promise<CallRow | null> {
+  const [row] = await db<CallRow>('calls')
+    .where({ call_sid: callSid })
+    .whereNull('user_id')
+    .whereNull('ended_at')
+    .where('pin_attempts', '<', maxAttempts)
     .increment('pin_attempts', 1)
-    .returning<{ pin_attempts: number }[]>('pin_attempts');
-  return row?.pin_attempts ?? 0;
+    .returning('*');
+  return row ?? null;
+}
+
+/**
+ * Closes calls whose final status never arrived (a status callback lost while the database was
+ * down) once they are older than any call can be; their later webhooks are then refused.
+ */
+export async function closeAbandonedCalls(db: Executor, olderThanMs: number): Promise<number> {
+  const closed = await db('calls')
+    .whereNull('ended_at')
+    .where('started_at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
+    .update({ status: 'abandoned', ended_at: db.fn.now() })
+    .returning('id');
+  return closed.length;
 }
 
 export async function updateCallStatus(db: Executor, callSid: string, status: string): Promise<void> {

@@ -4,23 +4,25 @@ import type { Executor } from './knex.ts';
 export type Claim = { claimed: true; id: string } | { claimed: false; previousResult: ToolResult | null };
 
 /**
- * Records that a write tool is about to run, committed before it runs. A second claim for the
- * same call id, or for the same tool and arguments in the same turn (a model repeating itself),
- * gets the first one's result instead of running the tool again.
+ * Claims a write tool's execution, in the transaction that runs the tool and commits its effect:
+ * the claim, the effect and its result commit together or not at all, so no claim is ever left
+ * "started". A second claim for the same call id waits for the first transaction and, if that
+ * committed, gets its result instead of running the tool again; so does the same tool with the
+ * same arguments in the same turn (a model repeating itself).
  */
 export async function claimToolExecution(
-  db: Executor,
+  trx: Executor,
   execution: { threadId: string; turnId?: string; toolCallId: string; toolName: string; arguments: unknown },
 ): Promise<Claim> {
   const args = JSON.stringify(execution.arguments);
   if (execution.turnId) {
-    const same = await db('tool_executions')
+    const same = await trx('tool_executions')
       .where({ turn_id: execution.turnId, tool_name: execution.toolName })
       .whereRaw('arguments = ?::jsonb', [args])
       .first<{ result: ToolResult | null } | undefined>('result');
     if (same) return { claimed: false, previousResult: same.result };
   }
-  const [row] = await db('tool_executions')
+  const [row] = await trx('tool_executions')
     .insert({
       thread_id: execution.threadId,
       turn_id: execution.turnId ?? null,
@@ -33,15 +35,15 @@ export async function claimToolExecution(
     .ignore()
     .returning<{ id: string }[]>('id');
   if (row) return { claimed: true, id: String(row.id) };
-  const previous = await db('tool_executions')
+  const previous = await trx('tool_executions')
     .where({ thread_id: execution.threadId, tool_call_id: execution.toolCallId })
     .first<{ result: ToolResult | null }>('result');
   return { claimed: false, previousResult: previous?.result ?? null };
 }
 
-/** Settles a claim once: the first outcome stored is the one a repeat hears. */
-export async function finishToolExecution(db: Executor, id: string, result: ToolResult): Promise<void> {
-  await db('tool_executions')
+/** Records the claim's outcome, in the same transaction as the claim and the effect. */
+export async function finishToolExecution(trx: Executor, id: string, result: ToolResult): Promise<void> {
+  await trx('tool_executions')
     .where({ id, status: 'started' })
-    .update({ status: 'error' in result ? 'failed' : 'succeeded', result: JSON.stringify(result), finished_at: db.fn.now() });
+    .update({ status: 'error' in result ? 'failed' : 'succeeded', result: JSON.stringify(result), finished_at: trx.fn.now() });
 }

@@ -1,5 +1,6 @@
 import type { Executor } from './knex.ts';
 import { hashPin } from './pin-hash.ts';
+import { pinLockedUntil } from './pin-lockout.ts';
 
 /** A users row; check a spoken PIN against `pin_hash` with `verifyPin` from ./pin-hash.ts. */
 export interface User {
@@ -10,7 +11,6 @@ export interface User {
   pin_hash: string;
   timezone: string;
   active: boolean;
-  pin_locked_until: Date | null;
   created_at: Date;
 }
 
@@ -53,8 +53,12 @@ export async function setUserPin(db: Executor, id: string, pin: string): Promise
   return updated.length > 0;
 }
 
-export async function listUsers(db: Executor): Promise<User[]> {
-  return db<User>('users').orderBy('name').orderBy('phone');
+/** Every user, with when their PIN is locked until (wrong guesses), if it is. */
+export async function listUsers(db: Executor): Promise<(User & { pin_locked_until: Date | null })[]> {
+  return db('users')
+    .select('users.*', pinLockedUntil(db, 'users.id').as('pin_locked_until'))
+    .orderBy('name')
+    .orderBy('phone');
 }
 
 /** Deletes the user and, through the schema's cascades, their todos, reminders, events and threads. */

@@ -58,6 +58,10 @@ export const REPAIRED_TOOL_CALLS = 'convonet.repaired_tool_calls';
 export const PIN_ATTEMPT = 'convonet.pin.attempt';
 /** Whether what was heard was digits at all: "digits" or "not_digits", never the digits. */
 export const PIN_HEARD = 'convonet.pin.heard';
+/** Which lockout bucket a PIN attempt counted in: "attested" (STIR/SHAKEN A) or "unattested". */
+export const PIN_BUCKET = 'convonet.pin.bucket';
+/** How many locks in a row the bucket has had, this one included: each lasts longer. */
+export const PIN_LOCK_LEVEL = 'convonet.pin.lock_level';
 /** The stored feedback row: where to read what the caller said when content capture is off. */
 export const FEEDBACK_ID = 'convonet.feedback.id';
 /** The caller's feedback in their words: set only when content capture is on, and dropped by telemetry/ otherwise. */
@@ -70,5 +74,6 @@ export const EVENTS = {
   toolBackendUnreachable: 'tool backend unreachable',
   historyRepaired: 'tool call history repaired',
   pinRejected: 'pin rejected',
+  pinLockout: 'pin lockout',
   callerFeedback: 'caller feedback',
 } as const;

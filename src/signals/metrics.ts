@@ -66,6 +66,12 @@ export const pinFailures = meter.createCounter('convonet.pin.failures', {
   valueType: ValueType.INT,
 });
 
+export const pinLockouts = meter.createCounter('convonet.pin.lockouts', {
+  description: 'Accounts whose PIN was locked after wrong guesses, by bucket and lock level',
+  unit: '{lockout}',
+  valueType: ValueType.INT,
+});
+
 export const errors = meter.createCounter('convonet.errors', {
   description: 'Failures a caller heard an apology for, by error.type',
   unit: '{error}',

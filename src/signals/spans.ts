@@ -4,6 +4,15 @@ import { ERROR_TYPE, INSTRUMENTATION_NAME } from './attributes.ts';
 export const tracer = trace.getTracer(INSTRUMENTATION_NAME);
 
 /**
+ * Work stopped on purpose: the caller was told the turn failed (that is the error, recorded
+ * where they are told), or the instance is stopping. Spans it ends say so (`error.type` is the
+ * stop's name), without an ERROR status: a stop is not one more failure to chase.
+ */
+export class Stopped extends Error {
+  override name = 'Stopped';
+}
+
+/**
  * Runs `work` inside an active span: an exception is recorded on the span with ERROR status and
  * `error.type` (so it becomes a red span and an error issue) and rethrown; the span always ends.
  */
@@ -16,7 +25,8 @@ export async function inSpan<T>(
     try {
       return await work(span);
     } catch (error) {
-      failSpan(span, error);
+      if (error instanceof Stopped) span.setAttribute(ERROR_TYPE, error.name);
+      else failSpan(span, error);
       throw error;
     } finally {
       span.end();

@@ -33,12 +33,16 @@ export function askForPin(prompt: string): string {
   return response.toString();
 }
 
-/** Says something, then listens for the caller's next request (they may talk over it). */
-export function listen(say: string): string {
+/**
+ * Says something, then listens for the caller's next request (they may talk over it). `seq`
+ * numbers the <Gather> in its action URL, which Twilio signs: a replayed request cannot pass for
+ * a new one (src/voice/turns.ts).
+ */
+export function listen(say: string, seq?: number): string {
   const response = new VoiceResponse();
   const gather = response.gather({
     input: ['speech'],
-    action: withCallTrace(PATHS.turn),
+    action: withCallTrace(seq === undefined ? PATHS.turn : `${PATHS.turn}?seq=${seq}`),
     method: 'POST',
     speechTimeout: 'auto',
     bargeIn: true,

@@ -9,6 +9,8 @@ export const incomingParams = z.object({
   From: phone,
   To: phone,
   CallStatus: z.string().max(32).default('ringing'),
+  // STIR/SHAKEN: "TN-Validation-Passed-A" when the carrier vouches that the caller owns the number.
+  StirVerstat: z.string().max(64).optional(),
 });
 
 export const pinParams = z.object({
@@ -23,13 +25,17 @@ export const turnParams = z.object({
   Confidence: z.coerce.number().min(0).max(1).optional(),
 });
 
+/** The <Gather> number the app wrote into the action URL; absent in URLs older versions wrote. */
+export const turnQuery = z.object({ seq: z.coerce.number().int().min(1).max(1_000_000).optional() });
+
 export const resultParams = z.object({ CallSid: callSid });
 export const resultQuery = z.object({ turn: z.uuid() });
 
 export const statusParams = z.object({
   CallSid: callSid,
   CallStatus: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
-  CallDuration: z.coerce.number().int().min(0).optional(),
+  // Seconds; the column is a 32-bit integer, and no call lasts anywhere near that long.
+  CallDuration: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
 });
 
 export class WebhookParamsError extends Error {

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
+import { createServer } from 'node:net';
+import { MAX_ATTEMPTS } from '../../src/agent/openai-provider.ts';
+import { deadlineAt } from '../../src/deadline.ts';
+import { failTurn } from '../../src/db/turns.ts';
+import { failureMessage } from '../../src/voice/turns.ts';
 import { apiError, completion, gate, startFakeOpenAi, type ChatRequest, type FakeOpenAi } from '../support/fake-openai.ts';
 import { startTestApp, turnParams, type TestApp } from '../support/app.ts';
+import { eventually } from '../support/eventually.ts';
 
 /** Every tool_call_id an assistant message asked for, and whether a tool message answered it right after. */
 function danglingToolCalls(request: ChatRequest): string[] {
@@ -43,7 +49,9 @@ describe('OpenAI agent', function () {
     await fake.close();
   });
   beforeEach(() => {
+    expect(fake.pending(), 'replies scripted by the previous test and never asked for').to.equal(0);
     fake.requests.length = 0;
+    fake.arrivals.length = 0;
     fake.otherwise(apiError(500, 'no scripted reply left'));
   });
 
@@ -139,7 +147,7 @@ describe('OpenAI agent', function () {
     slow.open();
     const collected = await app.post(first.heard!.redirect!, { CallSid: callSid });
     expect(collected.reply).to.equal('Added slow model todo.');
-    expect(collected.heard?.gather?.action).to.equal('/voice/turn');
+    expect(collected.heard?.gather?.action).to.equal('/voice/turn?seq=2');
     expect(await todosTitled('slow model todo')).to.have.length(1);
 
     const turn = await app.db('turns').where({ call_sid: callSid }).first();
@@ -172,7 +180,7 @@ describe('OpenAI agent', function () {
     }
     expect(heard).to.have.length(3); // the turn, then AGENT_MAX_REDIRECTS redirects
     expect(exchange.reply).to.match(/taking much longer/);
-    expect(exchange.heard?.gather?.action).to.equal('/voice/turn');
+    expect(exchange.heard?.gather?.action).to.equal('/voice/turn?seq=2');
     never.open();
   });
 
@@ -194,10 +202,13 @@ describe('OpenAI agent', function () {
       expect(reply).to.equal('That took too long, sorry.');
       const [timedOut] = toolMessages(fake.requests[1]!);
       expect(timedOut?.tool_call_id).to.equal('call_hang');
-      expect(timedOut?.content).to.match(/too long/);
+      expect(timedOut?.content).to.match(/too long.*nothing was changed/);
     } finally {
       await holder.rollback();
     }
+    // What the model was told is what the data shows: the transaction rolled back, claim and all.
+    expect(await app.db('todos').where({ id: todo!.id }).first()).to.include({ completed: false });
+    expect(await app.db('tool_executions').where({ tool_call_id: 'call_hang' })).to.have.length(0);
 
     fake.script(completion({ content: 'Anything else?' }));
     await app.post('/voice/turn', turnParams(callSid, 'what now'));
@@ -230,7 +241,7 @@ describe('OpenAI agent', function () {
     let exchange = await app.post('/voice/turn', turnParams(callSid, 'list my reminders'));
     while (exchange.heard?.redirect) exchange = await app.post(exchange.heard.redirect, { CallSid: callSid });
     expect(exchange.reply).to.match(/sorry/i);
-    expect(fake.requests.length).to.be.greaterThan(1); // it was retried
+    expect(fake.requests).to.have.length(MAX_ATTEMPTS);
     const failed = await app.db('turns').where({ call_sid: callSid }).first();
     expect(failed.status).to.equal('failed');
 
@@ -242,6 +253,95 @@ describe('OpenAI agent', function () {
     expect(userMessages.map((message) => message.content)).to.deep.equal(['hello after the outage']);
     const threads = await app.db('threads').where({ user_id: app.demo.userId }).orderBy('created_at');
     expect(threads.filter((thread) => thread.status === 'reset').at(-1)).to.include({ reset_reason: 'error' });
+  });
+
+  it('when the model answers 500 without Retry-After, then each retry waits longer than the one before, and the attempts stop at the cap', async () => {
+    const callSid = await app.signedInCall();
+    fake.otherwise(apiError(500, 'The server had an error'));
+    let exchange = await app.post('/voice/turn', turnParams(callSid, 'list my todos'));
+    while (exchange.heard?.redirect) exchange = await app.post(exchange.heard.redirect, { CallSid: callSid });
+    expect(exchange.reply).to.match(/sorry/i);
+    expect(fake.arrivals).to.have.length(MAX_ATTEMPTS);
+    const gaps = fake.arrivals.slice(1).map((at, i) => at - fake.arrivals[i]!);
+    // Jittered between half and all of 250 ms, then of 500 ms.
+    expect(gaps[0]).to.be.at.least(125);
+    expect(gaps[1]).to.be.at.least(250);
+  });
+
+  it('when the model asks for a wait with retry-after-ms, then the retry comes no sooner', async () => {
+    const callSid = await app.signedInCall();
+    fake.script(apiError(429, 'Slow down', { 'retry-after-ms': '350' }), completion({ content: 'After the wait.' }));
+    let exchange = await app.post('/voice/turn', turnParams(callSid, 'hello once more'));
+    while (exchange.heard?.redirect) exchange = await app.post(exchange.heard.redirect, { CallSid: callSid });
+    expect(exchange.reply).to.equal('After the wait.');
+    expect(fake.arrivals[1]! - fake.arrivals[0]!).to.be.at.least(340);
+  });
+
+  it('when the model asks for a wait longer than any turn has, then the caller hears an apology after that one request', async () => {
+    const callSid = await app.signedInCall();
+    fake.script(apiError(429, 'Come back in a minute', { 'retry-after': '60' }));
+    const { reply, heard } = await app.post('/voice/turn', turnParams(callSid, 'hello later'));
+    expect(heard?.redirect).to.equal(undefined);
+    expect(reply).to.match(/sorry/i);
+    expect(fake.requests).to.have.length(1);
+  });
+
+  it('when the turn is given up on elsewhere while the model thinks, then the tool it asks for next commits nothing', async () => {
+    const callSid = await app.signedInCall();
+    const thinking = gate();
+    fake.script(
+      async () => {
+        await thinking.opened;
+        return completion({ toolCalls: [{ id: 'call_late', name: 'create_todo', arguments: '{"title":"written too late"}' }] });
+      },
+    );
+    const first = await app.post('/voice/turn', turnParams(callSid, 'add written too late'));
+    expect(first.heard?.redirect).to.match(/turn=/);
+    const turn = await app.db('turns').where({ call_sid: callSid }).first();
+    // What another instance does when the caller's last redirect reaches it.
+    const given = await failTurn(app.db, turn.id, { endReason: 'timed_out', say: failureMessage('timed_out'), deadline: deadlineAt(Date.now() + 2_000) });
+    expect(given?.answer).to.match(/nothing was changed/);
+    thinking.open();
+    const collected = await app.post(first.heard!.redirect!, { CallSid: callSid });
+    expect(collected.reply).to.equal(given!.answer);
+    // The work finishes on its own (no more requests to the model); the todo was never written.
+    await fake.received(1);
+    await eventually(async () => (await app.db('messages').where({ tool_call_id: 'call_late' })).length > 0, 'the stopped tool is recorded');
+    expect(await todosTitled('written too late')).to.have.length(0);
+    expect(await app.db('tool_executions').where({ tool_call_id: 'call_late' })).to.have.length(0);
+    expect(fake.requests).to.have.length(1);
+    expect((await app.db('turns').where({ id: turn.id }).first()).status).to.equal('failed');
+  });
+
+  it('when an effect committed before the turn was given up on, then the caller is told part of it was done', async () => {
+    const callSid = await app.signedInCall();
+    const thinking = gate();
+    fake.script(completion({ toolCalls: [{ id: 'call_done', name: 'create_todo', arguments: '{"title":"done before the stop"}' }] }), async () => {
+      await thinking.opened;
+      return completion({ content: 'Added.' });
+    });
+    let exchange = await app.post('/voice/turn', turnParams(callSid, 'add done before the stop'));
+    while (exchange.heard?.redirect) exchange = await app.post(exchange.heard.redirect, { CallSid: callSid });
+    thinking.open();
+    expect(exchange.reply).to.match(/part of it was already done/);
+    expect(await todosTitled('done before the stop')).to.have.length(1);
+  });
+
+  it('when even the failure cannot be stored, then the caller hears that it is not known, never silence', async () => {
+    const callSid = await app.signedInCall();
+    fake.script(completion({ content: 'An answer nobody can store.' }));
+    await app.db.raw(`create function refuse_turn_updates() returns trigger language plpgsql as $$ begin raise exception 'turns are read-only'; end $$`);
+    await app.db.raw(`create trigger refuse_turn_updates before update on turns for each row execute function refuse_turn_updates()`);
+    try {
+      const { reply, heard } = await app.post('/voice/turn', turnParams(callSid, 'say something'));
+      expect(reply).to.match(/can't tell whether that was done/);
+      expect(heard?.gather?.action).to.match(/^\/voice\/turn/);
+    } finally {
+      await app.db.raw('drop trigger refuse_turn_updates on turns');
+      await app.db.raw('drop function refuse_turn_updates');
+    }
+    const line = app.logs.findLast((entry) => entry.msg === 'webhook' && entry['twilio.call_sid'] === callSid);
+    expect(line?.['convonet.webhook.outcome']).to.equal('apology');
   });
 
   it('when the key is refused, then the caller hears an apology at once, without retries', async () => {
@@ -274,5 +374,30 @@ describe('OpenAI agent', function () {
     const repaired = request.messages.find((message) => message.tool_call_id === 'call_dangling');
     expect(repaired?.content).to.match(/never finished/);
 
+  });
+});
+
+describe('OpenAI agent, server unreachable', () => {
+  let app: TestApp;
+  before(async () => {
+    // A port nothing listens on.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    app = await startTestApp({
+      OPENAI_API_KEY: 'sk-test-not-a-real-key',
+      OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+      AGENT_TURN_TIMEOUT_MS: '2000',
+    });
+  });
+  after(() => app.close());
+
+  it('when nothing listens at OPENAI_BASE_URL, then the caller hears an apology in the first answer, without holds', async () => {
+    const callSid = await app.signedInCall();
+    const { reply, heard } = await app.post('/voice/turn', turnParams(callSid, 'what are my todos'));
+    expect(heard?.redirect).to.equal(undefined);
+    expect(reply).to.match(/sorry/i);
+    expect((await app.db('turns').where({ call_sid: callSid }).first()).status).to.equal('failed');
   });
 });

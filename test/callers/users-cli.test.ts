@@ -72,7 +72,7 @@ describe('npm run users, on PostgreSQL', function () {
 
   it('when listing, then every caller shows with number, name, zone and any PIN lock, and no PIN or hash', async () => {
     const locked = await createUser(app.db, { name: 'Grace Hopper', phone: '+14155550124', pin: '1111' });
-    await app.db('users').where({ id: locked.id }).update({ pin_failures: 9, pin_locked_until: app.db.raw(`now() + interval '10 minutes'`) });
+    await app.db('pin_lockouts').insert({ user_id: locked.id, bucket: 'unattested', level: 1, locked_until: app.db.raw(`now() + interval '10 minutes'`) });
     const list = await users('list');
     expect(list.code).to.equal(0);
     const text = list.stdout.join('\n');

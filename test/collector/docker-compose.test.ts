@@ -68,7 +68,11 @@ describe('docker-compose.yml', () => {
     expect(existsSync(file), file).to.equal(true);
     const from = readFileSync(file, 'utf8').match(/^FROM\s+(\S+)/m)?.[1] ?? '';
     expect(from).to.match(/^node:20[.\d]*-/);
-    expect(readFileSync(file, 'utf8')).to.match(/RUN npm ci/).and.to.match(/CMD \["npm", "start"\]/);
+    // Node itself is the container's process, running what `npm start` runs, so SIGTERM reaches it.
+    const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const cmd = readFileSync(file, 'utf8').match(/^CMD\s+(\[.*\])$/m)?.[1] ?? '[]';
+    expect(readFileSync(file, 'utf8')).to.match(/RUN npm ci/);
+    expect(JSON.parse(cmd)).to.deep.equal(start.replace(/^exec /, '').split(' '));
   });
 
   it('when the image is built, then the developer\'s embedded database and .env stay out of it', () => {

@@ -60,12 +60,15 @@ export async function startFakeOpenAi() {
   const requests: ChatRequest[] = [];
   /** The HTTP headers of each request, in order (trace propagation shows here). */
   const headers: IncomingHttpHeaders[] = [];
+  /** When each request arrived (performance.now()), in the order of `requests`. */
+  const arrivals: number[] = [];
   const waiting: Array<() => void> = [];
 
   const server = createServer(async (req, res) => {
     const body = JSON.parse(await read(req)) as ChatRequest;
     requests.push(body);
     headers.push(req.headers);
+    arrivals.push(performance.now());
     for (const wake of waiting.splice(0)) wake();
     const script = scripts.shift();
     const reply = await (script ?? fallback)(body);
@@ -81,6 +84,7 @@ export async function startFakeOpenAi() {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     headers,
+    arrivals,
     /** Queues answers for the next requests, in order. */
     script(...next: Array<Script | FakeReply>) {
       scripts.push(...next.map((entry) => (typeof entry === 'function' ? entry : () => entry)));

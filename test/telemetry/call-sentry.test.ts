@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { seedDemo } from '../../src/db/seed.ts';
 import { phoneCaller } from './phone-caller.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { apiError, completion, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { apiError, completion, gate, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
 import { startFakeSentry, type FakeSentry, type SentryErrorEvent } from '../support/fake-sentry.ts';
 import { spawnApp } from './spawned-app.ts';
 
@@ -12,6 +12,7 @@ const SAID = {
   calendar: 'what is on my calendar this week',
   refused: 'add a todo to water the ferns',
   outage: 'list my reminders for the day',
+  stalled: 'list my reminders for tomorrow',
   feedback: `feedback: ${FEEDBACK_COMMENT}`,
 } as const;
 
@@ -29,8 +30,9 @@ interface CallOutcome {
 
 /**
  * The scripted call, each failure real: the calendar table is renamed away while the model asks
- * for the calendar (the tool's backend is gone), the model refuses the key (401), then fails with
- * 500s until the caller is told it is taking too long, and finally the caller leaves feedback.
+ * for the calendar (the tool's backend is gone), the model refuses the key (401), fails with 500s
+ * (three attempts, then an apology), then stalls until the caller is told it is taking too long,
+ * and finally the caller leaves feedback.
  */
 async function playFailingCall(url: string, phone: string, database: TestDatabase, openai: FakeOpenAi): Promise<CallOutcome> {
   const { callSid, ring, pin, hangUp, sayAndWait: say } = phoneCaller(url, phone);
@@ -57,13 +59,21 @@ async function playFailingCall(url: string, phone: string, database: TestDatabas
   const outage = await say(SAID.outage);
   openai.otherwise(apiError(500, 'no scripted reply left'));
 
+  const never = gate();
+  openai.script(async () => {
+    await never.opened;
+    return completion({ content: 'too late' });
+  });
+  const stalled = await say(SAID.stalled);
+  never.open();
+
   openai.script(
     completion({ toolCalls: [{ id: 'call_feedback', name: 'record_feedback', arguments: JSON.stringify({ comment: FEEDBACK_COMMENT }) }] }),
     completion({ content: 'Thanks, I have passed that on.' }),
   );
   const feedback = await say(SAID.feedback);
   await hangUp();
-  return { callSid, replies: { calendar, refused, outage, feedback } };
+  return { callSid, replies: { calendar, refused, outage, stalled, feedback } };
 }
 
 function exceptionOf(event: SentryErrorEvent) {
@@ -164,7 +174,8 @@ describe('the scripted call at Sentry: feedback and error issues on the call\'s 
     it('when the calendar\'s table is gone, a key is refused and the model fails, then each is exactly one issue with its stack on the call\'s trace', () => {
       expect(outcome.replies.calendar).to.equal('I cannot reach your calendar right now.');
       expect(outcome.replies.refused).to.match(/sorry, something went wrong/i);
-      expect(outcome.replies.outage).to.match(/taking much longer/i);
+      expect(outcome.replies.outage).to.match(/sorry, something went wrong/i);
+      expect(outcome.replies.stalled).to.match(/taking much longer/i);
       for (const [what, event] of Object.entries(issuesOfTheCall())) {
         expect(event.contexts?.trace?.trace_id, what).to.equal(traceId);
         expect(sentry.otlpSpans.some((span) => span.spanId === event.contexts?.trace?.span_id), `${what}: the span it names`).to.equal(true);
@@ -193,7 +204,7 @@ describe('the scripted call at Sentry: feedback and error issues on the call\'s 
 
     it('when a turn is a Sentry transaction, then its HTTP span holds the agent, model, tool and database work of that turn', () => {
       const turns = sentry.otlpSpans.filter((span) => span.traceId === traceId && span.kind === 2 && span.attributes['http.route'] === '/voice/turn');
-      expect(turns).to.have.length(4);
+      expect(turns).to.have.length(5);
       const under = (parent: { spanId: string }): typeof sentry.otlpSpans =>
         sentry.otlpSpans.filter((span) => span.parentSpanId === parent.spanId).flatMap((child) => [child, ...under(child)]);
       const first = under(turns.sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1))[0]!);

@@ -77,13 +77,13 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
         completion({ toolCalls: [{ id: 'call_todo', name: 'create_todo', arguments: '{"title":"call the dentist about my molar"}' }] }),
         completion({ content: 'Added.' }),
       );
-      await call.say(SAID.todo);
+      await call.sayAndWait(SAID.todo); // a cold first turn on a loaded machine may be held
 
       openai.script(
         completion({ toolCalls: [{ id: 'call_calendar', name: 'list_calendar_events', arguments: '{}' }] }),
         completion({ content: 'You have two events this week.' }),
       );
-      await call.say(SAID.calendar);
+      await call.sayAndWait(SAID.calendar);
 
       // The model holds its answer until the caller has been told to hold: a redirect, not a race.
       const slow = gate();

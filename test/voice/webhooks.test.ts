@@ -81,6 +81,61 @@ describe('voice webhooks', () => {
     });
   });
 
+  describe('the guard in front of every webhook', () => {
+    const unsigned = (path: string, headers: Record<string, string> = {}, body?: string) =>
+      fetch(`${app.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: body ?? new URLSearchParams({ CallSid: newCallSid(), From: app.demo.phone, CallStatus: 'ringing' }).toString(),
+      });
+
+    it('when a webhook path is spelt in another case or with a trailing slash, then unsigned it is refused with 403 and nothing is written', async () => {
+      const before = await countRows('calls');
+      for (const path of ['/VOICE/INCOMING', '/Voice/Incoming', '/voice/incoming/', '/voice//incoming', '/voice/Pin', '/nothing-here']) {
+        expect((await unsigned(path)).status, path).to.equal(403);
+      }
+      expect(await countRows('calls')).to.equal(before);
+    });
+
+    it('when a signed request uses another case, then it reaches no handler', async () => {
+      const before = await countRows('calls');
+      const { status } = await app.post('/VOICE/INCOMING', { CallSid: newCallSid(), From: app.demo.phone, CallStatus: 'ringing' });
+      expect(status).to.equal(404);
+      expect(await countRows('calls')).to.equal(before);
+    });
+
+    it('when an unsigned request claims a compressed body, then 415 (not 500) and nothing is written', async () => {
+      const before = await countRows('calls');
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        expect((await unsigned('/voice/incoming', { 'Content-Encoding': encoding })).status, encoding).to.equal(415);
+      }
+      expect(await countRows('calls')).to.equal(before);
+    });
+
+    it('when webhooks get bodies no Twilio request has, then none of them answers 500', async () => {
+      const callSid = await app.signedInCall();
+      const bad: Array<[string, Record<string, string>]> = [
+        ['/voice/incoming', {}],
+        ['/voice/incoming', { CallSid: callSid, From: 'x'.repeat(100) }],
+        ['/voice/pin', { CallSid: callSid, Digits: '1'.repeat(100) }],
+        ['/voice/turn', { CallSid: callSid, SpeechResult: 'x'.repeat(3000) }],
+        ['/voice/turn', { CallSid: callSid, SpeechResult: 'hi', Confidence: 'very' }],
+        ['/voice/turn?seq=0', { CallSid: callSid, SpeechResult: 'hi' }],
+        ['/voice/turn?seq=abc', { CallSid: callSid, SpeechResult: 'hi' }],
+        ['/voice/turn/result?turn=not-a-uuid', { CallSid: callSid }],
+        ['/voice/status', { CallSid: callSid, CallStatus: 'exploded' }],
+        ['/voice/status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '99999999999' }],
+        ['/voice/status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '-1' }],
+      ];
+      for (const [path, params] of bad) {
+        const { status } = await app.post(path, params);
+        expect(status, `${path} ${JSON.stringify(params).slice(0, 80)}`).to.equal(400);
+      }
+      const call = await app.db('calls').where({ call_sid: callSid }).first();
+      expect(call).to.include({ ended_at: null, duration_seconds: null });
+    });
+  });
+
   describe('malformed requests', () => {
     it('when the body is not a form, then 415 and nothing is written', async () => {
       const before = await countRows('calls');
@@ -117,7 +172,7 @@ describe('voice webhooks', () => {
       const callSid = newCallSid();
       await ring(callSid);
       const { heard } = await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin });
-      expect(heard?.gather).to.include({ action: '/voice/turn', input: 'speech' });
+      expect(heard?.gather).to.include({ action: '/voice/turn?seq=1', input: 'speech' });
       expect(heard?.gather?.attributes).to.include({ speechTimeout: 'auto', bargeIn: 'true' });
       expect(heard?.gather?.attributes.hints).to.include('todo');
       const call = await app.db('calls').where({ call_sid: callSid }).first();
@@ -132,7 +187,7 @@ describe('voice webhooks', () => {
         .map((digit) => ['oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'][Number(digit)])
         .join(' ');
       const { heard } = await app.post('/voice/pin', { CallSid: callSid, SpeechResult: `${spoken}.` });
-      expect(heard?.gather?.action).to.equal('/voice/turn');
+      expect(heard?.gather?.action).to.equal('/voice/turn?seq=1');
     });
 
     it('when the PIN is wrong three times, then the call ends politely and stays unauthenticated', async () => {
@@ -150,25 +205,6 @@ describe('voice webhooks', () => {
       expect(late.heard?.hangup).to.equal(true);
       const call = await app.db('calls').where({ call_sid: callSid }).first();
       expect(call).to.include({ user_id: null, pin_attempts: 3 });
-    });
-
-    it('when wrong PINs keep coming over many calls, then the account locks and even the right PIN is refused', async () => {
-      const wrongPin = async (callSid: string) => app.post('/voice/pin', { CallSid: callSid, Digits: '0000' });
-      for (let calls = 0; calls < 4; calls++) {
-        const callSid = newCallSid();
-        await ring(callSid);
-        for (let tries = 0; tries < 3 && calls * 3 + tries < 10; tries++) await wrongPin(callSid);
-      }
-      const callSid = newCallSid();
-      await ring(callSid);
-      const { heard } = await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin });
-      expect(heard?.gather?.action).to.equal('/voice/pin');
-      expect((await app.db('calls').where({ call_sid: callSid }).first()).user_id).to.equal(null);
-      // Unlocked again (as after the quarter hour), the right PIN works and clears the count.
-      await app.db('users').where({ id: app.demo.userId }).update({ pin_locked_until: null });
-      const later = await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin });
-      expect(later.heard?.gather?.action).to.equal('/voice/turn');
-      expect(await app.db('users').where({ id: app.demo.userId }).first()).to.include({ pin_failures: 0 });
     });
 
     it('when the number calling is not a user, then the right-looking PIN is refused like any wrong one', async () => {
@@ -219,7 +255,7 @@ describe('voice webhooks', () => {
     it('when the caller asks for something, then the answer is spoken inside the next Gather', async () => {
       const callSid = await app.signedInCall();
       const { heard } = await app.post('/voice/turn', turnParams(callSid, 'add a todo to water the plants'));
-      expect(heard?.gather?.action).to.equal('/voice/turn');
+      expect(heard?.gather?.action).to.equal('/voice/turn?seq=2');
       expect(heard?.said[0]).to.match(/water the plants/i);
       const todo = await app.db('todos').where({ creator_id: app.demo.userId, title: 'water the plants' }).first();
       expect(todo).to.not.equal(undefined);
@@ -249,7 +285,7 @@ describe('voice webhooks', () => {
       const { heard } = await app.post('/voice/turn', turnParams(callSid, 'put me through to a person'));
       expect(heard?.dial).to.equal(undefined);
       expect(heard?.said[0]).to.match(/no one is set up/);
-      expect(heard?.gather?.action).to.equal('/voice/turn');
+      expect(heard?.gather?.action).to.match(/^\/voice\/turn\?seq=\d+$/);
     });
   });
 
@@ -278,6 +314,18 @@ describe('voice webhooks', () => {
       expect(call).to.include({ status: 'completed', duration_seconds: 42 });
     });
 
+    it('when the database fails, then the status callback is still answered 204, and the failure is logged', async () => {
+      const callSid = await app.signedInCall();
+      await app.db.raw('alter table calls rename to calls_away');
+      try {
+        const response = await app.post('/voice/status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '42' });
+        expect(response.status).to.equal(204);
+      } finally {
+        await app.db.raw('alter table calls_away rename to calls');
+      }
+      expect(app.logs.some((line) => line.msg === 'status callback not recorded' && line['twilio.call_sid'] === callSid)).to.equal(true);
+    });
+
     it('when the status names a call we never saw, then nothing is created', async () => {
       const before = await countRows('calls');
       const response = await app.post('/voice/status', { CallSid: newCallSid(), CallStatus: 'completed' });
@@ -301,10 +349,78 @@ describe('voice webhooks', () => {
     });
   });
 
+  describe('an ended call', () => {
+    it('when webhooks of a call that has ended are replayed, then each is refused and nothing is written', async () => {
+      const callSid = await app.signedInCall();
+      const first = await app.post('/voice/turn?seq=1', turnParams(callSid, 'add a todo to feed the cat'));
+      expect(first.reply).to.match(/feed the cat/);
+      await app.post('/voice/status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '30' });
+      const turns = await app.db('turns').where({ call_sid: callSid });
+
+      const replays = [
+        await app.post('/voice/incoming', { CallSid: callSid, From: app.demo.phone, CallStatus: 'ringing' }),
+        await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin }),
+        await app.post('/voice/turn?seq=1', turnParams(callSid, 'add a todo to feed the cat')),
+        await app.post('/voice/turn?seq=2', turnParams(callSid, 'add a todo to feed the cat')),
+        await app.post('/voice/turn', turnParams(callSid, 'add a todo to feed the cat')),
+        await app.post(`/voice/turn/result?turn=${turns[0].id}`, { CallSid: callSid }),
+      ];
+      for (const replay of replays) {
+        expect(replay.status).to.equal(200);
+        expect(replay.heard?.hangup, replay.webhook).to.equal(true);
+        expect(replay.reply).to.match(/call has ended/);
+      }
+      expect(await app.db('turns').where({ call_sid: callSid })).to.have.length(turns.length);
+      expect(await app.db('todos').where({ creator_id: app.demo.userId, title: 'feed the cat' })).to.have.length(1);
+    });
+  });
+
+  describe('replays', () => {
+    it('when a signed turn is replayed with fresh idempotency tokens, then it finds its turn and nothing runs again', async () => {
+      const callSid = await app.signedInCall();
+      const said = turnParams(callSid, 'add a todo to water the ferns');
+      const first = await app.post('/voice/turn?seq=1', said);
+      expect(first.heard?.gather?.action).to.equal('/voice/turn?seq=2');
+      const replay = await app.post('/voice/turn?seq=1', said, { 'I-Twilio-Idempotency-Token': 'a-fresh-token' });
+      await app.post('/voice/turn?seq=2', turnParams(callSid, 'what are my todos'));
+      const later = await app.post('/voice/turn?seq=1', said, { 'I-Twilio-Idempotency-Token': 'another-fresh-token' });
+      expect(replay.reply).to.equal(first.reply);
+      expect(later.reply).to.equal(first.reply);
+      expect(await app.db('todos').where({ creator_id: app.demo.userId, title: 'water the ferns' })).to.have.length(1);
+      expect(await app.db('turns').where({ call_sid: callSid })).to.have.length(2);
+    });
+
+    it('when an old numbered request that never made a turn arrives after a later turn, then nothing runs and the caller is asked again', async () => {
+      const callSid = await app.signedInCall();
+      await app.post('/voice/turn?seq=3', turnParams(callSid, 'what are my todos'));
+      const old = await app.post('/voice/turn?seq=2', turnParams(callSid, 'add a todo to buy stamps'));
+      expect(old.reply).to.match(/say that again/);
+      expect(old.heard?.gather?.action).to.equal('/voice/turn?seq=4');
+      expect(await app.db('todos').where({ creator_id: app.demo.userId, title: 'buy stamps' })).to.have.length(0);
+      expect(await app.db('turns').where({ call_sid: callSid })).to.have.length(1);
+    });
+
+    it('when two calls send the same idempotency token, then each gets its own turn', async () => {
+      const token = { 'I-Twilio-Idempotency-Token': 'shared-token-from-two-calls' };
+      const one = await app.signedInCall();
+      const two = await app.signedInCall();
+      const first = await app.post('/voice/turn', turnParams(one, 'add a todo to call the bank'), token);
+      const second = await app.post('/voice/turn', turnParams(two, 'add a todo to call the school'), token);
+      expect(first.reply).to.match(/bank/);
+      expect(second.reply).to.match(/school/);
+      expect(await app.db('todos').where({ creator_id: app.demo.userId, title: 'call the school' })).to.have.length(1);
+    });
+  });
+
   describe('health', () => {
     it('when the database answers, then /healthz and /readyz are ok', async () => {
       expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
       expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+    });
+
+    it('when a client keeps its connection alive, then the app keeps it longer than a proxy would (65 s), so the proxy closes first', async () => {
+      const response = await fetch(`${app.url}/healthz`);
+      expect(response.headers.get('keep-alive')).to.equal('timeout=65');
     });
   });
 });
