@@ -173,11 +173,16 @@ function tokenFile(pgliteDir: string): string | null {
 function developmentToken(file: string | null): string {
   const fresh = randomBytes(16).toString('hex');
   if (!file) return fresh;
-  mkdirSync(dirname(file), { recursive: true });
-  // Written aside, then linked into place: a process starting at the same moment reads the whole
-  // token or makes none, never half of one.
   const aside = `${file}.${process.pid}`;
-  writeFileSync(aside, `${fresh}\n`, { mode: 0o600 });
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    // Written aside, then linked into place: a process starting at the same moment reads the whole
+    // token or makes none, never half of one.
+    writeFileSync(aside, `${fresh}\n`, { mode: 0o600 });
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot keep the development token in ${file} (${code}): set PGLITE_DATA_DIR to a directory you can write, or set TWILIO_AUTH_TOKEN`);
+  }
   try {
     linkSync(aside, file);
     return fresh;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -36,6 +36,14 @@ describe('configuration', () => {
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+
+  it('when the development token cannot be kept, then start-up is refused with a line naming the directory', () => {
+    writeFileSync(join(dataDir, 'a-file'), '');
+    expect(() => loadConfig({ PGLITE_DATA_DIR: join(dataDir, 'a-file', 'pglite') })).to.throw(
+      ConfigError,
+      /^cannot keep the development token in .*a-file\/twilio-dev-token \((ENOTDIR|EEXIST)\): set PGLITE_DATA_DIR/,
+    );
   });
 
   it('when the database is in memory, then the development token is fresh per process and nothing is written', () => {

@@ -13,7 +13,7 @@ export const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf
 
 /** Whether `npm run <name>` runs node (or tsx), so that scriptCommand can give its command line. */
 export function isNodeScript(name: string): boolean {
-  return /^(node|tsx) /.test(SCRIPTS[name] ?? '');
+  return /^(exec )?(node|tsx) /.test(SCRIPTS[name] ?? '');
 }
 
 /**
@@ -23,7 +23,8 @@ export function isNodeScript(name: string): boolean {
  */
 export function scriptCommand(name: string): string[] {
   if (!isNodeScript(name)) throw new Error(`npm run ${name} is not a node script`);
-  const [program, ...words] = (SCRIPTS[name] ?? '').split(' ');
+  // `exec` only makes the shell npm runs give way to node; run directly, node is already the process.
+  const [program, ...words] = (SCRIPTS[name] ?? '').replace(/^exec /, '').split(' ');
   const args = program === 'tsx' ? ['--import', TSX] : [];
   for (const word of words) args.push(word === 'tsx' ? TSX : existsSync(resolve(ROOT, word)) ? resolve(ROOT, word) : word);
   return args;
