@@ -142,8 +142,9 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
 
   router.post(PATHS.turnResult, async (ctx) => {
     const params = parseParams(resultParams, ctx.request.body);
-    const { turn: turnId } = parseParams(resultQuery, ctx.query);
-    await forKnownCall(ctx, params.CallSid, 'voice_call.collect_answer', () => listen(UNSURE), async (call) => {
+    const { turn: turnId, seq } = parseParams(resultQuery, ctx.query);
+    const failed = () => listen(UNSURE, seq === undefined ? undefined : seq + 1);
+    await forKnownCall(ctx, params.CallSid, 'voice_call.collect_answer', failed, async (call) => {
       const reply = call.user_id ? await turns.collect(call.call_sid, turnId, clockOf(ctx)) : null;
       if (!reply) {
         ctx.state.outcome = 'unknown_turn';
@@ -258,7 +259,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     ctx.state.outcome = reply.kind === 'answer' ? (reply.action === 'transfer' ? 'transfer' : 'answered') : reply.kind;
     switch (reply.kind) {
       case 'hold':
-        return hold(reply.say, reply.turnId);
+        return hold(reply.say, reply.turnId, reply.seq);
       case 'ended':
         return refuseEnded(ctx);
       case 'stale':

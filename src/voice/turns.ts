@@ -49,7 +49,7 @@ export class AgentTimeoutError extends Error {
 /** What the caller hears next; `seq` is the turn's <Gather> number, so the next one is `seq + 1`. */
 export type TurnReply =
   | { kind: 'answer'; say: string; action: 'listen' | 'transfer'; seq: number | null }
-  | { kind: 'hold'; say: string; turnId: string }
+  | { kind: 'hold'; say: string; turnId: string; seq: number | null }
   | { kind: 'apology'; say: string; seq: number | null }
   /** The call ended: nothing more is done for it. */
   | { kind: 'ended' }
@@ -294,7 +294,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
       errors.add(1, { [ERROR_TYPE]: error.name });
       return giveUp(turn, 'timed_out', clock.deadline);
     }
-    return { kind: 'hold', say: HOLDING[Math.min(redirects, HOLDING.length - 1)]!, turnId: turn.id };
+    return { kind: 'hold', say: HOLDING[Math.min(redirects, HOLDING.length - 1)]!, turnId: turn.id, seq: turn.seq };
   }
 
   /**

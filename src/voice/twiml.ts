@@ -54,11 +54,15 @@ export function listen(say: string, seq?: number): string {
   return response.toString();
 }
 
-/** Holds the caller while an answer is still being worked on, then asks for it again. */
-export function hold(say: string, turnId: string): string {
+/**
+ * Holds the caller while an answer is still being worked on, then asks for it again; `seq`, the
+ * turn's <Gather> number, lets even a failed collection listen on with the next one.
+ */
+export function hold(say: string, turnId: string, seq: number | null): string {
   const response = new VoiceResponse();
   response.say(VOICE, say);
-  response.redirect({ method: 'POST' }, withCallTrace(`${PATHS.turnResult}?turn=${encodeURIComponent(turnId)}`));
+  const numbered = seq === null ? '' : `&seq=${seq}`;
+  response.redirect({ method: 'POST' }, withCallTrace(`${PATHS.turnResult}?turn=${encodeURIComponent(turnId)}${numbered}`));
   return response.toString();
 }
 

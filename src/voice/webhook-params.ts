@@ -29,7 +29,7 @@ export const turnParams = z.object({
 export const turnQuery = z.object({ seq: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
 export const resultParams = z.object({ CallSid: callSid });
-export const resultQuery = z.object({ turn: z.uuid() });
+export const resultQuery = z.object({ turn: z.uuid(), seq: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
 export const statusParams = z.object({
   CallSid: callSid,

@@ -154,6 +154,26 @@ describe('OpenAI agent', function () {
     expect(turn).to.include({ status: 'answered', end_reason: 'redirected', redirects: 1 });
   });
 
+  it('when the database fails as the redirect comes back, then the caller hears it is not known and is listened to with the next number', async () => {
+    const callSid = await app.signedInCall();
+    const slow = gate();
+    fake.script(async () => {
+      await slow.opened;
+      return completion({ content: 'Too late to matter.' });
+    });
+    const first = await app.post('/voice/turn?seq=1', turnParams(callSid, 'think it over'));
+    expect(first.heard?.redirect).to.match(/^\/voice\/turn\/result\?turn=[^&]+&seq=1$/);
+    await app.db.raw('alter table turns rename to turns_away');
+    try {
+      const collected = await app.post(first.heard!.redirect!, { CallSid: callSid });
+      expect(collected.reply).to.match(/can't tell whether that was done/);
+      expect(collected.heard?.gather?.action).to.equal('/voice/turn?seq=2');
+    } finally {
+      await app.db.raw('alter table turns_away rename to turns');
+      slow.open();
+    }
+  });
+
   it('when a redirect names another call\'s turn, then nothing is revealed', async () => {
     const callSid = await app.signedInCall();
     const other = await app.signedInCall();

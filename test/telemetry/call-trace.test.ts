@@ -92,7 +92,7 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
         return completion({ content: 'Done, sorry for the wait.' });
       });
       const held = await call.say(SAID.slow);
-      expect(held.heard?.redirect, held.reply).to.match(/^\/voice\/turn\/result\?turn=[^&]+&traceparent=/);
+      expect(held.heard?.redirect, held.reply).to.match(/^\/voice\/turn\/result\?turn=[^&]+&seq=\d+&traceparent=/);
       slow.open();
       const collected = await call.post(held.heard!.redirect!);
       expect(collected.reply).to.equal('Done, sorry for the wait.');
