@@ -93,8 +93,9 @@ describe('stopping an instance', function () {
       await thinking.opened;
       return completion({ content: 'Answered while stopping.' });
     });
+    const asked = cluster.openai.requests.length + 1;
     const busy = post(agent, app.url, '/voice/turn?seq=1', { ...base, SpeechResult: 'what is new', Confidence: '0.9' });
-    await cluster.openai.received(1);
+    await cluster.openai.received(asked); // the turn is in the app's hands: its connection is busy
     const stopped = performance.now();
     const exited = app.stop('SIGTERM');
     await app.waitForLine(/"msg":"shutting down"/);

@@ -82,11 +82,12 @@ describe('webhook deadlines', function () {
         fake.script(completion({ toolCalls: [{ name: 'create_todo', arguments: JSON.stringify({ title: `blocked ${i}` }) }] }));
       }
       fake.otherwise(completion({ content: 'Done.' }));
+      const asked = fake.requests.length + 2;
       for (let i = 0; i < 3; i++) {
         const callSid = await app.signedInCall();
         turnsBlocked.push(app.post('/voice/turn?seq=1', turnParams(callSid, `add blocked ${i}`)));
       }
-      await fake.received(2);
+      await fake.received(asked); // two tools hold the agent's two connections
       const callSid = newCallSid();
       await app.post('/voice/incoming', { CallSid: callSid, From: app.demo.phone, To: '+15555550199', CallStatus: 'ringing' });
       const { result } = await timed(() => app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin }));
