@@ -218,8 +218,10 @@ describe('OpenAI agent', function () {
         completion({ toolCalls: [{ id: 'call_hang', name: 'complete_todo', arguments: JSON.stringify({ id: todo!.id }) }] }),
         completion({ content: 'That took too long, sorry.' }),
       );
-      const { reply } = await app.post('/voice/turn', turnParams(callSid, 'mark locked todo as done'));
-      expect(reply).to.equal('That took too long, sorry.');
+      let exchange = await app.post('/voice/turn', turnParams(callSid, 'mark locked todo as done'));
+      // On a loaded machine the hang plus two model rounds can outlast the turn's deadline: follow the hold.
+      while (exchange.heard?.redirect) exchange = await app.post(exchange.heard.redirect, { CallSid: callSid });
+      expect(exchange.reply).to.equal('That took too long, sorry.');
       const [timedOut] = toolMessages(fake.requests[1]!);
       expect(timedOut?.tool_call_id).to.equal('call_hang');
       expect(timedOut?.content).to.match(/too long.*nothing was changed/);
