@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { parseEnvelope } from '@sentry/core';
-import { flattenTraces, type ReceivedSpan } from '../../telemetry/tail/otlp-flatten.ts';
+import { flattenLogs, flattenTraces, type ReceivedLog, type ReceivedSpan } from '../../telemetry/tail/otlp-flatten.ts';
 import { decodeProtobufRequest } from '../../telemetry/tail/otlp-schema.ts';
 
 /** One envelope item: its header (`type` says what it is) and its parsed payload. */
@@ -34,10 +34,14 @@ export interface SentryErrorEvent {
 export interface FakeSentry {
   /** DSN pointing here: http://publickey@127.0.0.1:<port>/1 */
   dsn: string;
+  /** The same project's OTLP base URL, as Client Keys shows it: http://127.0.0.1:<port>/api/1/integration/otlp */
+  otlpEndpoint: string;
   requests: SentryRequest[];
   items: SentryItem[];
   /** Spans received on Sentry's OTLP traces intake. */
   otlpSpans: ReceivedSpan[];
+  /** Log records received on Sentry's OTLP logs intake (what a collector sends). */
+  otlpLogs: ReceivedLog[];
   errorEvents(): SentryErrorEvent[];
   /** Log records from `log` items (each item carries a batch). */
   logs(): { body?: string; trace_id?: string; attributes?: Record<string, { value: unknown }> }[];
@@ -55,13 +59,14 @@ const decompressors: Record<string, (input: Buffer) => Promise<Buffer>> = {
 
 /**
  * Sentry's ingest as far as the SDK and an OTLP exporter can tell: envelopes at
- * /api/<project>/envelope/ (parsed with @sentry/core's own parser) and OTLP traces at
- * /api/<project>/integration/otlp/v1/traces/, everything recorded, raw bytes included.
+ * /api/<project>/envelope/ (parsed with @sentry/core's own parser) and OTLP traces and logs at
+ * /api/<project>/integration/otlp/v1/{traces,logs}, everything recorded, raw bytes included.
  */
 export async function startFakeSentry(): Promise<FakeSentry> {
   const requests: SentryRequest[] = [];
   const items: SentryItem[] = [];
   const otlpSpans: ReceivedSpan[] = [];
+  const otlpLogs: ReceivedLog[] = [];
   const received = new EventEmitter();
 
   const server = createServer((request, response) => {
@@ -80,10 +85,12 @@ export async function startFakeSentry(): Promise<FakeSentry> {
           for (const [header, payload] of envelopeItems) {
             items.push({ header: header as SentryItem['header'], payload });
           }
-        } else if (/^\/api\/\d+\/integration\/otlp\/v1\/traces\/?$/.test(path)) {
+        } else if (/^\/api\/\d+\/integration\/otlp\/v1\/(traces|logs)\/?$/.test(path)) {
+          const signal = path.includes('/v1/traces') ? 'traces' : 'logs';
           const contentType = request.headers['content-type'] ?? '';
-          const decoded = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest('traces', body);
-          otlpSpans.push(...flattenTraces(decoded));
+          const decoded = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest(signal, body);
+          if (signal === 'traces') otlpSpans.push(...flattenTraces(decoded));
+          else otlpLogs.push(...flattenLogs(decoded));
         }
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         received.emit('request');
@@ -100,9 +107,11 @@ export async function startFakeSentry(): Promise<FakeSentry> {
 
   return {
     dsn: `http://publickey@127.0.0.1:${port}/1`,
+    otlpEndpoint: `http://127.0.0.1:${port}/api/1/integration/otlp`,
     requests,
     items,
     otlpSpans,
+    otlpLogs,
     errorEvents: () => payloadsOf('event') as SentryErrorEvent[],
     logs: () => payloadsOf('log').flatMap((payload) => (payload as { items?: [] }).items ?? []),
     nativeSpans: () => [
@@ -122,7 +131,7 @@ export async function startFakeSentry(): Promise<FakeSentry> {
         };
         const timer = setTimeout(() => {
           received.off('request', check);
-          reject(new Error(`fake Sentry: condition not met within ${timeoutMs} ms; item types: ${items.map((item) => item.header.type).join(',') || 'none'}, otlp spans: ${otlpSpans.length}`));
+          reject(new Error(`fake Sentry: condition not met within ${timeoutMs} ms; item types: ${items.map((item) => item.header.type).join(',') || 'none'}, otlp spans: ${otlpSpans.length}, otlp logs: ${otlpLogs.length}`));
         }, timeoutMs);
         received.on('request', check);
         check();
@@ -132,6 +141,7 @@ export async function startFakeSentry(): Promise<FakeSentry> {
       requests.length = 0;
       items.length = 0;
       otlpSpans.length = 0;
+      otlpLogs.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
