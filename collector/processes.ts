@@ -18,6 +18,24 @@ export const PROMETHEUS_BINARY = 'prometheus';
 
 export type Environment = Record<string, string | undefined>;
 
+/**
+ * Where `npm run stack` listens unless told otherwise: the ports docker-compose.yml publishes, on
+ * 127.0.0.1. Jaeger's OTLP intake, internal to compose, moves off the collector's port.
+ */
+export const STACK_ADDRESSES = {
+  COLLECTOR_OTLP_GRPC_ENDPOINT: '127.0.0.1:4317',
+  COLLECTOR_OTLP_HTTP_ENDPOINT: '127.0.0.1:4318',
+  COLLECTOR_PROMETHEUS_ENDPOINT: '127.0.0.1:8889',
+  COLLECTOR_HEALTH_ENDPOINT: '127.0.0.1:13133',
+  COLLECTOR_PPROF_ENDPOINT: '127.0.0.1:1777',
+  COLLECTOR_ZPAGES_ENDPOINT: '127.0.0.1:55679',
+  COLLECTOR_TELEMETRY_PORT: '8888',
+  JAEGER_OTLP_GRPC_ENDPOINT: '127.0.0.1:14317',
+  JAEGER_QUERY_HTTP_ENDPOINT: '127.0.0.1:16686',
+  JAEGER_QUERY_GRPC_ENDPOINT: '127.0.0.1:16685',
+  PROMETHEUS_LISTEN_ADDRESS: '127.0.0.1:9090',
+} as const;
+
 export interface LocalProcess {
   name: string;
   /** The last lines it wrote, stdout and stderr interleaved. */

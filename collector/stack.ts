@@ -8,6 +8,7 @@ import {
   JAEGER_BINARY,
   PROMETHEUS_BINARY,
   ROOT,
+  STACK_ADDRESSES,
   collectorConfigArgs,
   installed,
   startCollector,
@@ -16,21 +17,6 @@ import {
   type Environment,
   type LocalProcess,
 } from './processes.ts';
-
-/** The ports docker-compose.yml publishes, on 127.0.0.1; Jaeger's OTLP intake, internal in compose, moves off the collector's. */
-const DEFAULTS: Environment = {
-  COLLECTOR_OTLP_GRPC_ENDPOINT: '127.0.0.1:4317',
-  COLLECTOR_OTLP_HTTP_ENDPOINT: '127.0.0.1:4318',
-  COLLECTOR_PROMETHEUS_ENDPOINT: '127.0.0.1:8889',
-  COLLECTOR_HEALTH_ENDPOINT: '127.0.0.1:13133',
-  COLLECTOR_PPROF_ENDPOINT: '127.0.0.1:1777',
-  COLLECTOR_ZPAGES_ENDPOINT: '127.0.0.1:55679',
-  COLLECTOR_TELEMETRY_PORT: '8888',
-  JAEGER_OTLP_GRPC_ENDPOINT: '127.0.0.1:14317',
-  JAEGER_QUERY_HTTP_ENDPOINT: '127.0.0.1:16686',
-  JAEGER_QUERY_GRPC_ENDPOINT: '127.0.0.1:16685',
-  PROMETHEUS_LISTEN_ADDRESS: '127.0.0.1:9090',
-};
 
 function say(line: string): void {
   process.stdout.write(`stack: ${line}\n`);
@@ -45,7 +31,7 @@ function missing(): string | undefined {
 
 async function main(): Promise<number> {
   const dir = path.resolve(ROOT, process.env.STACK_DIR ?? '.collector/stack');
-  const env: Environment = { ...DEFAULTS, COLLECTOR_FILE_PATH: path.join(dir, 'convonet.jsonl'), ...process.env };
+  const env: Environment = { ...STACK_ADDRESSES, COLLECTOR_FILE_PATH: path.join(dir, 'convonet.jsonl'), ...process.env };
   env.COLLECTOR_JAEGER_ENDPOINT = env.JAEGER_OTLP_GRPC_ENDPOINT;
 
   const absent = missing();

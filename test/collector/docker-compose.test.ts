@@ -1,15 +1,19 @@
 // Static checks of docker-compose.yml and the backend configs it mounts. There is no Docker engine
-// here, so this is what keeps the stack from rotting: files exist, images are pinned, wiring agrees.
+// here: the collector, Jaeger and Prometheus run for real in collector.test.ts and stack.test.ts, and
+// this checks that compose runs them with the same files, arguments and ports.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { STACK_ADDRESSES, collectorConfigArgs } from '../../collector/processes.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Service {
   image?: string;
+  command?: string | string[];
+  environment?: Record<string, string>;
   build?: string | { context?: string; dockerfile?: string };
   volumes?: string[];
   ports?: string[];
@@ -139,5 +143,33 @@ describe('docker-compose.yml', () => {
     const environment = (compose.services['app'] as { environment?: Record<string, string> }).environment ?? {};
     expect(environment['OTEL_EXPORTER_OTLP_ENDPOINT']).to.equal('http://collector:4318');
     expect(environment['DATABASE_URL']).to.match(/^postgres:\/\/.+@postgres:5432\//);
+  });
+
+  it('when compose runs the collector, then it passes the configs the stack and the tests pass, Sentry or not', () => {
+    const collector = compose.services['collector']!;
+    // Container path -> repository path, from the service's bind mounts.
+    const mounted = new Map((collector.volumes ?? []).map(splitVolume).filter((volume) => isBindMount(volume.source)).map((volume) => [volume.target, volume.source]));
+    for (const env of [{}, { SENTRY_OTLP_ENDPOINT: 'https://o1.ingest.sentry.io/api/2/integration/otlp', SENTRY_PUBLIC_KEY: 'k' }] as Record<string, string>[]) {
+      // Compose's ${VAR:+word} interpolation, then the split of a string command into arguments.
+      const command = String(collector.command).replace(/\$\{(\w+):\+([^}]*)\}/g, (_, name: string, word: string) => (env[name] ? word : ''));
+      const files = command.split(/\s+/).filter(Boolean).map((argument) => mounted.get(argument.replace(/^--config=/, '')));
+      const expected = collectorConfigArgs(env).filter((argument) => argument !== '--config').map((file) => `./${path.relative(root, file)}`);
+      expect(files, JSON.stringify(env)).to.deep.equal(expected);
+    }
+    expect(Object.keys(collector.environment ?? {})).to.include.members(['SENTRY_OTLP_ENDPOINT', 'SENTRY_PUBLIC_KEY']);
+  });
+
+  it('when compose runs Jaeger, then it runs the config the stack runs', () => {
+    const jaeger = compose.services['jaeger']!;
+    const config = (jaeger.command as string[])[(jaeger.command as string[]).indexOf('--config') + 1];
+    const mount = (jaeger.volumes ?? []).map(splitVolume).find((volume) => volume.target === config);
+    expect(mount?.source).to.equal('./telemetry/backends/jaeger/config.yaml');
+  });
+
+  it('when compose publishes a port of the collector, Jaeger or Prometheus, then npm run stack listens on the same one', () => {
+    const stackPorts = new Set(Object.values(STACK_ADDRESSES).map((address) => address.split(':').pop()));
+    for (const name of ['collector', 'jaeger', 'prometheus']) {
+      for (const port of compose.services[name]?.ports ?? []) expect(stackPorts.has(port.split(':')[1]), `${name} ${port}`).to.equal(true);
+    }
   });
 });

@@ -10,6 +10,7 @@ const BINARIES = {
   collector: { binary: COLLECTOR_BINARY, install: 'npm run collector:build (needs Go)' },
   jaeger: { binary: JAEGER_BINARY, install: 'npm run jaeger:build (needs Go)' },
   prometheus: { binary: PROMETHEUS_BINARY, install: 'apt-get install prometheus (Debian\'s package)' },
+  promtool: { binary: 'promtool', install: 'apt-get install prometheus (Debian\'s package)' },
 };
 
 /**
