@@ -227,5 +227,5 @@ async function untilReady(child: LocalProcess, url: string, timeoutMs = 30_000):
   }
   await child.stop();
   const why = exitCode === undefined ? `not ready at ${url} within ${timeoutMs / 1000} s` : `exited (code ${exitCode}) before ${url} answered`;
-  throw new Error(`${child.name} ${why}:\n${child.output.slice(-30).join('\n')}`);
+  throw new Error(`${child.name} ${why}:\n${child.output.slice(-10).join('\n')}`);
 }

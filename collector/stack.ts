@@ -47,7 +47,8 @@ async function main(): Promise<number> {
   }
   mkdirSync(dir, { recursive: true });
   const log = (name: string) => path.join(dir, `${name}.log`);
-  say(`starting Jaeger, Prometheus and the collector; their logs are in ${path.relative(process.cwd(), dir) || '.'}/*.log`);
+  const shown = path.relative(ROOT, dir).startsWith('..') ? dir : path.relative(ROOT, dir);
+  say(`starting Jaeger, Prometheus and the collector; their logs are in ${shown}/*.log`);
 
   let signalled: (signal: NodeJS.Signals) => void = () => {};
   const signal = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));

@@ -2,6 +2,7 @@
 // its Go module and Debian's Prometheus with the project's configuration, behind the built collector.
 // A call goes through the collector; Jaeger's and Prometheus's own query APIs must find it.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -21,6 +22,26 @@ interface JaegerTrace {
 interface PrometheusAnswer<T> {
   status: string;
   data: T;
+}
+
+function spawnStack(addresses: Awaited<ReturnType<typeof freeAddresses>>, dir: string): LocalProcess {
+  return startProcess('stack', process.execPath, ['--import', 'tsx', 'collector/stack.ts'], {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...addresses,
+    STACK_DIR: dir,
+    // Quick, so the test waits on data rather than on timers: every trace kept, decided in a second, scraped every second.
+    TAIL_SAMPLING_PERCENT: '100',
+    TAIL_SAMPLING_DECISION_WAIT: '1s',
+    PROMETHEUS_SCRAPE_INTERVAL: '1s',
+  });
+}
+
+async function refused(url: string): Promise<boolean> {
+  return fetch(url).then(
+    () => false,
+    () => true,
+  );
 }
 
 describe('npm run stack: the collector, Jaeger and Prometheus as local processes', function () {
@@ -43,16 +64,7 @@ describe('npm run stack: the collector, Jaeger and Prometheus as local processes
     needs(this, 'collector', 'jaeger', 'prometheus');
     dir = mkdtempSync(path.join(tmpdir(), 'convonet-stack-'));
     addresses = await freeAddresses();
-    stack = startProcess('stack', process.execPath, ['--import', 'tsx', 'collector/stack.ts'], {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...addresses,
-      STACK_DIR: dir,
-      // Quick, so the test waits on data rather than on timers: every trace kept, decided in a second, scraped every second.
-      TAIL_SAMPLING_PERCENT: '100',
-      TAIL_SAMPLING_DECISION_WAIT: '1s',
-      PROMETHEUS_SCRAPE_INTERVAL: '1s',
-    });
+    stack = spawnStack(addresses, dir);
     await stack.waitForLine(/^stack: ready/, 60_000);
 
     database = await createTestDatabase();
@@ -118,11 +130,33 @@ describe('npm run stack: the collector, Jaeger and Prometheus as local processes
     expect(await stack.stop('SIGINT')).to.equal(0);
     expect(stack.output).to.include('stack: stopped');
     for (const url of [`http://${addresses.COLLECTOR_HEALTH_ENDPOINT}/`, jaeger('/api/services'), `http://${addresses.PROMETHEUS_LISTEN_ADDRESS}/-/ready`]) {
-      const refused = await fetch(url).then(
-        () => false,
-        () => true,
-      );
-      expect(refused, `${url} still answers`).to.equal(true);
+      expect(await refused(url), `${url} still answers`).to.equal(true);
+    }
+  });
+});
+
+describe('npm run stack, when a process cannot start', function () {
+  this.timeout(60_000);
+
+  before(function () {
+    needs(this, 'collector', 'jaeger', 'prometheus');
+  });
+
+  it("when the collector's port is taken, then the stack says so, stops Jaeger and Prometheus and exits 1", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convonet-stack-'));
+    const addresses = await freeAddresses();
+    const squatter = createServer();
+    const [host, port] = addresses.COLLECTOR_OTLP_HTTP_ENDPOINT.split(':');
+    await new Promise<void>((resolve) => squatter.listen(Number(port), host, resolve));
+    try {
+      const stack = spawnStack(addresses, dir);
+      expect(await stack.exited).to.equal(1);
+      expect(stack.output.join('\n')).to.match(/^stack: collector exited \(code 1\) before/m).and.to.include('address already in use');
+      expect(await refused(`http://${addresses.JAEGER_QUERY_HTTP_ENDPOINT}/api/services`)).to.equal(true);
+      expect(await refused(`http://${addresses.PROMETHEUS_LISTEN_ADDRESS}/-/ready`)).to.equal(true);
+    } finally {
+      squatter.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
