@@ -87,7 +87,7 @@ async function main(): Promise<number> {
   const table = [
     ['collector', `${env.COLLECTOR_OTLP_GRPC_ENDPOINT} (gRPC), http://${env.COLLECTOR_OTLP_HTTP_ENDPOINT} (HTTP)`, 'OTLP intake'],
     ['', `http://${env.COLLECTOR_PROMETHEUS_ENDPOINT}/metrics`, 'Prometheus exporter'],
-    ['', `http://${env.COLLECTOR_ZPAGES_ENDPOINT}/debug/tracez`, 'zPages'],
+    ['', `http://${env.COLLECTOR_ZPAGES_ENDPOINT}/debug/pipelinez`, 'zPages'],
     ['', env.COLLECTOR_FILE_PATH ?? '', 'every span and log, JSON lines'],
     ['', env.SENTRY_OTLP_ENDPOINT ?? 'no Sentry (set SENTRY_OTLP_ENDPOINT and SENTRY_PUBLIC_KEY)', 'sampled traces and logs'],
     ['jaeger', `http://${env.JAEGER_QUERY_HTTP_ENDPOINT}/api/traces?service=convonet`, 'trace search API (no UI in this build)'],

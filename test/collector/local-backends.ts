@@ -13,16 +13,19 @@ const BINARIES = {
   promtool: { binary: 'promtool', install: 'apt-get install prometheus (Debian\'s package)' },
 };
 
+const said = new Set<string>();
+
 /**
- * Skips the suite, saying in one line what is missing and how to get it; in CI (CI=true) a missing
- * binary fails instead, so these tests cannot silently stop running there.
+ * Skips the suite, saying once per test run what is missing and how to get it; in CI (CI=true) a
+ * missing binary fails instead, so these tests cannot silently stop running there.
  */
 export function needs(context: Context, ...names: (keyof typeof BINARIES)[]): void {
   const missing = names.filter((name) => !installed(BINARIES[name].binary));
   if (missing.length === 0) return;
   const what = missing.map((name) => `${path.relative(ROOT, BINARIES[name].binary) || name}: ${BINARIES[name].install}`).join('; ');
   if (process.env.CI === 'true') throw new Error(`missing in CI: ${what}`);
-  console.warn(`    skipped, not installed: ${what}`);
+  if (!said.has(what)) console.warn(`    skipped, not installed: ${what}`);
+  said.add(what);
   context.skip();
 }
 
