@@ -84,7 +84,7 @@ async function main(): Promise<number> {
 
   if (received !== undefined) return stopped(received);
 
-  const table = [
+  const table: [string, string, string][] = [
     ['collector', `${env.COLLECTOR_OTLP_GRPC_ENDPOINT} (gRPC), http://${env.COLLECTOR_OTLP_HTTP_ENDPOINT} (HTTP)`, 'OTLP intake'],
     ['', `http://${env.COLLECTOR_PROMETHEUS_ENDPOINT}/metrics`, 'Prometheus exporter'],
     ['', `http://${env.COLLECTOR_ZPAGES_ENDPOINT}/debug/pipelinez`, 'zPages'],
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
     ['jaeger', `http://${env.JAEGER_QUERY_HTTP_ENDPOINT}/api/traces?service=convonet`, 'trace search API (no UI in this build)'],
     ['prometheus', `http://${env.PROMETHEUS_LISTEN_ADDRESS}`, 'metrics, /alerts, /rules'],
   ];
-  for (const [name, where, what] of table) process.stdout.write(`  ${name!.padEnd(11)}${where!.padEnd(64)}${what}\n`);
+  for (const [name, where, what] of table) process.stdout.write(`  ${name.padEnd(11)}${where.padEnd(64)}${what}\n`);
   say(`ready. Start the app with OTEL_EXPORTER_OTLP_ENDPOINT=http://${env.COLLECTOR_OTLP_HTTP_ENDPOINT} npm start; Ctrl-C stops the stack`);
 
   // Running until a signal; a process that dies on its own takes the stack down with it, saying why.

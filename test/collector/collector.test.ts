@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
-import { SeverityNumber, type Logger } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -16,14 +16,10 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { COLLECTOR_BINARY, ROOT, collectorConfigArgs, startCollector, startJaeger, type Environment, type LocalProcess } from '../../collector/processes.ts';
-import { seedDemo } from '../../src/db/seed.ts';
-import { playCall } from '../../src/simulator/call.ts';
-import { newCallSid } from '../../src/simulator/call.ts';
 import { flattenLogs, flattenTraces, type ReceivedLog, type ReceivedSpan } from '../../telemetry/tail/otlp-flatten.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeSentry, type FakeSentry } from '../support/fake-sentry.ts';
-import { TWILIO_TOKEN, spawnApp } from '../telemetry/spawned-app.ts';
-import { eventually, freeAddresses, needs, sample } from './local-backends.ts';
+import { eventually, freeAddresses, needs, placeCall, sample } from './local-backends.ts';
 
 const SENTRY_KEY = 'b4d2c0ffee5e1ec7ab1e0123456789ab';
 
@@ -185,16 +181,7 @@ describe('the collector built from collector/manifest.yaml, running otel-collect
       sentry = await startFakeSentry();
       database = await createTestDatabase();
       ({ collector, addresses, file } = await collectorWith(jaegerAddresses, dir, { ...withSentry(sentry), TAIL_SAMPLING_PERCENT: '100' }));
-
-      const { phone, pin } = await seedDemo(database.db);
-      const app = await spawnApp({ DATABASE_URL: database.url, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${addresses.COLLECTOR_OTLP_HTTP_ENDPOINT}` });
-      callSid = newCallSid();
-      try {
-        await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin, callSid, utterances: ['add a todo to buy milk', 'goodbye'] });
-      } finally {
-        // The app exits only after its exporters have flushed into the collector.
-        expect(await app.stop('SIGTERM')).to.equal(0);
-      }
+      callSid = await placeCall(database, addresses.COLLECTOR_OTLP_HTTP_ENDPOINT);
 
       // A careless sender: secrets and a phone number where the app itself would never put them.
       const sender = otlpSender(addresses);
@@ -211,7 +198,7 @@ describe('the collector built from collector/manifest.yaml, running otel-collect
       });
       span.addEvent('transfer', { 'convonet.transfer.target': `dialling ${leaked.phone}` });
       span.end();
-      (sender.logger as Logger).emit({
+      sender.logger.emit({
         severityNumber: SeverityNumber.WARN,
         body: `caller ${leaked.phone} sent Authorization: ${leaked.bearer}`,
         attributes: { 'db.password': leaked.authToken, 'convonet.kept': 'visible' },

@@ -3,8 +3,13 @@
 // the Prometheus text format.
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { expect } from 'chai';
 import type { Context } from 'mocha';
 import { COLLECTOR_BINARY, JAEGER_BINARY, PROMETHEUS_BINARY, ROOT, installed, type Environment } from '../../collector/processes.ts';
+import { seedDemo } from '../../src/db/seed.ts';
+import { newCallSid, playCall } from '../../src/simulator/call.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { TWILIO_TOKEN, spawnApp } from '../telemetry/spawned-app.ts';
 
 const BINARIES = {
   collector: { binary: COLLECTOR_BINARY, install: 'npm run collector:build (needs Go)' },
@@ -60,6 +65,23 @@ export async function freeAddresses(): Promise<Environment & Record<(typeof ADDR
   const [telemetry, ...ports] = await freePorts(ADDRESSES.length + 1);
   const addresses = Object.fromEntries(ADDRESSES.map((name, i) => [name, `127.0.0.1:${ports[i]}`]));
   return { ...addresses, COLLECTOR_TELEMETRY_PORT: String(telemetry) } as Awaited<ReturnType<typeof freeAddresses>>;
+}
+
+/**
+ * A whole call (a todo, then goodbye) to the app as `npm start` runs it, exporting OTLP to the
+ * collector at `otlpHttp`; resolves with the call's sid once the app has flushed and exited.
+ */
+export async function placeCall(database: TestDatabase, otlpHttp: string): Promise<string> {
+  const { phone, pin } = await seedDemo(database.db);
+  const app = await spawnApp({ DATABASE_URL: database.url, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${otlpHttp}` });
+  const callSid = newCallSid();
+  try {
+    await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin, callSid, utterances: ['add a todo to buy milk', 'goodbye'] });
+  } finally {
+    // The app exits only after its exporters have flushed into the collector.
+    expect(await app.stop('SIGTERM')).to.equal(0);
+  }
+  return callSid;
 }
 
 /** Sum of the samples of `name` (Prometheus text format) whose labels include every given one. */

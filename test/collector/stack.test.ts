@@ -7,11 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startProcess, type LocalProcess } from '../../collector/processes.ts';
-import { seedDemo } from '../../src/db/seed.ts';
-import { newCallSid, playCall } from '../../src/simulator/call.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { TWILIO_TOKEN, spawnApp } from '../telemetry/spawned-app.ts';
-import { eventually, freeAddresses, needs } from './local-backends.ts';
+import { eventually, freeAddresses, needs, placeCall } from './local-backends.ts';
 
 interface JaegerTrace {
   traceID: string;
@@ -66,16 +63,8 @@ describe('npm run stack: the collector, Jaeger and Prometheus as local processes
     addresses = await freeAddresses();
     stack = spawnStack(addresses, dir);
     await stack.waitForLine(/^stack: ready/, 60_000);
-
     database = await createTestDatabase();
-    const { phone, pin } = await seedDemo(database.db);
-    const app = await spawnApp({ DATABASE_URL: database.url, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${addresses.COLLECTOR_OTLP_HTTP_ENDPOINT}` });
-    callSid = newCallSid();
-    try {
-      await playCall({ url: app.url, authToken: TWILIO_TOKEN, from: phone, pin, callSid, utterances: ['add a todo to buy milk', 'goodbye'] });
-    } finally {
-      expect(await app.stop('SIGTERM')).to.equal(0);
-    }
+    callSid = await placeCall(database, addresses.COLLECTOR_OTLP_HTTP_ENDPOINT);
   });
 
   after(async () => {
