@@ -17,6 +17,17 @@ JAEGER_MODULE_VERSION=v1.73.0
 
 out=.collector
 
+usage() {
+  cat <<EOF
+Builds, with Go, what the collector tests and npm run stack run, into .collector/ (ignored by git).
+A build is reused while what it is built from is unchanged, and then Go is not needed.
+
+  npm run collector:build     .collector/otelcol-convonet from collector/manifest.yaml (otelcol-contrib ${BUILDER_VERSION#v})
+  npm run jaeger:build        .collector/jaeger, Jaeger ${JAEGER_VERSION} from its Go module
+  collector/build.sh          both
+EOF
+}
+
 # Usage: fresh <binary> <inputs>; true when <binary> exists and was built from exactly <inputs>.
 fresh() {
   [ -x "$1" ] && [ "$(cat "$1.inputs" 2>/dev/null)" = "$(sha256sum <<<"$2")" ]
@@ -78,10 +89,14 @@ build_jaeger() {
   echo "collector/build.sh: built $binary"
 }
 
+for argument in "$@"; do
+  case "$argument" in -h | --help) usage; exit 0 ;; esac
+done
+
 mkdir -p "$out"
 case "${1:-all}" in
   collector) build_collector ;;
   jaeger) build_jaeger ;;
   all) build_collector && build_jaeger ;;
-  *) echo "usage: collector/build.sh [collector|jaeger|all]" >&2; exit 2 ;;
+  *) usage >&2; exit 2 ;;
 esac

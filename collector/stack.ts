@@ -1,6 +1,7 @@
 // `npm run stack`: the collector, Jaeger and Prometheus of docker-compose.yml as local processes, for
 // machines without Docker. Same configuration files, same host ports (each can be moved with the
 // variable named below); Ctrl-C or SIGTERM stops them, collector first so it flushes into Jaeger.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -18,6 +19,15 @@ import {
   type LocalProcess,
 } from './processes.ts';
 
+const USAGE = `Runs the collector, Jaeger and Prometheus of docker-compose.yml as local processes, with the
+same configuration files and ports, building the collector and Jaeger first when needed (Go).
+
+  npm run stack
+
+Sentry joins with SENTRY_OTLP_ENDPOINT and SENTRY_PUBLIC_KEY; every address can be moved with its
+variable (README, Local debugging). Ctrl-C stops everything.
+`;
+
 function say(line: string): void {
   process.stdout.write(`stack: ${line}\n`);
 }
@@ -30,6 +40,14 @@ function missing(): string | undefined {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  // Reused when nothing changed; otherwise it builds, or says in one line that Go is missing.
+  const build = spawnSync(path.join(ROOT, 'collector/build.sh'), { stdio: 'inherit' });
+  if (build.status !== 0) return build.status ?? 1;
+
   const dir = path.resolve(ROOT, process.env.STACK_DIR ?? '.collector/stack');
   const env: Environment = { ...STACK_ADDRESSES, COLLECTOR_FILE_PATH: path.join(dir, 'convonet.jsonl'), ...process.env };
   env.COLLECTOR_JAEGER_ENDPOINT = env.JAEGER_OTLP_GRPC_ENDPOINT;
