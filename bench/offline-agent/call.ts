@@ -2,6 +2,7 @@
 // through the real agent and tools, with what each turn did and said.
 import { createAgent } from '../../src/agent/agent.ts';
 import { createOfflineProvider } from '../../src/agent/offline/provider.ts';
+import type { ModelProvider } from '../../src/agent/provider.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { loadMessages } from '../../src/db/threads.ts';
 import { createLogger } from '../../src/log.ts';
@@ -14,11 +15,18 @@ export interface Exchange {
   uses: ToolUse[];
 }
 
-export async function playLines(db: Db, people: People, lines: string[], now: Date, timezone: string): Promise<Exchange[]> {
+export async function playLines(
+  db: Db,
+  people: People,
+  lines: string[],
+  now: Date,
+  timezone: string,
+  provider: ModelProvider = createOfflineProvider(),
+): Promise<Exchange[]> {
   const caller = await resetWorld(db, people, now, timezone);
   const agent = createAgent({
     db,
-    provider: createOfflineProvider(),
+    provider,
     tools,
     logger: createLogger('silent'),
     toolTimeoutMs: 8_000,

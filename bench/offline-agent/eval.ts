@@ -2,9 +2,11 @@
 // (embedded PGlite in memory; with DATABASE_URL, a scratch database created on that server and
 // dropped after). Prints per-intent scores for both parts, then the development misses.
 //
-//   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--part development|held-out]
+//   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--batch dev8] [--part development|held-out]
 import { randomBytes } from 'node:crypto';
 import Knex from 'knex';
+import { createOfflineProvider } from '../../src/agent/offline/provider.ts';
+import type { ModelProvider } from '../../src/agent/provider.ts';
 import { exitWith, readCommandLine } from '../../src/command-line.ts';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
 import { tools } from '../../src/tools/index.ts';
@@ -17,10 +19,12 @@ const { values } = readCommandLine({
   name: 'npm run eval:offline',
   usage: `Scores the offline agent on its phrasing set, per intent, for the development and held-out parts.
 
-  npm run eval:offline -- [--failures development|held-out|none] [--grep words] [--part development|held-out]
+  npm run eval:offline -- [--failures development|held-out|none] [--grep words] [--batch dev8] [--part development|held-out]
 
   --failures  which part's misses to list after the scores (default: development)
   --grep      only the phrasings that contain this text
+  --batch     only one batch of phrasings, named by the start of their ids (dev8 for dev8.*): how a
+              fresh batch does on first sight
   --part      play only this part: development while tuning, so the held-out part stays unseen
 
 Runs on an in-memory embedded database, or with DATABASE_URL on a scratch database it creates
@@ -28,6 +32,7 @@ on that server and drops after.`,
   options: {
     failures: { type: 'string', default: 'development' },
     grep: { type: 'string' },
+    batch: { type: 'string' },
     part: { type: 'string' },
   },
 });
@@ -65,9 +70,34 @@ async function openDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
   };
 }
 
+/** CPU the offline agent spent in each turn (all its model calls in that turn), in microseconds. */
+const turnCpu: number[] = [];
+
+/** The offline agent, with the CPU each of its answers takes counted: its own work, without the tools' or the database's. */
+function timed(provider: ModelProvider): ModelProvider & { spent(): number } {
+  let spent = 0;
+  return {
+    name: provider.name,
+    model: provider.model,
+    async complete(request) {
+      const start = process.cpuUsage();
+      try {
+        return await provider.complete(request);
+      } finally {
+        const used = process.cpuUsage(start);
+        spent += used.user + used.system;
+      }
+    },
+    spent: () => spent,
+  };
+}
+
 async function play(db: Db, people: People, phrasing: Phrasing): Promise<Outcome> {
   const timezone = phrasing.timezone ?? DEFAULT_TIMEZONE;
-  const exchanges = await playLines(db, people, [...(phrasing.before ?? []), phrasing.say], new Date(phrasing.now ?? DEFAULT_NOW), timezone);
+  const lines = [...(phrasing.before ?? []), phrasing.say];
+  const provider = timed(createOfflineProvider());
+  const exchanges = await playLines(db, people, lines, new Date(phrasing.now ?? DEFAULT_NOW), timezone, provider);
+  turnCpu.push(...lines.map(() => provider.spent() / lines.length));
   const turn = exchanges.at(-1)!;
   return { phrasing, problems: judge(phrasing, { uses: turn.uses, reply: turn.heard }, timezone, writeTools), reply: turn.heard };
 }
@@ -98,6 +128,14 @@ function understood(results: Record<Part, Outcome[]>): Record<Part, Outcome[]> {
   return { development: results.development.map(only), 'held-out': results['held-out'].map(only) };
 }
 
+/** Mean, median and 95th percentile of the offline agent's CPU per turn. */
+function cpuFigures(): string {
+  const sorted = [...turnCpu].sort((a, b) => a - b);
+  const at = (q: number): string => ((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) / 1000).toFixed(2);
+  const mean = sorted.reduce((sum, micros) => sum + micros, 0) / Math.max(1, sorted.length) / 1000;
+  return `offline agent CPU per turn (its own work, not the tools'): mean ${mean.toFixed(2)} ms, median ${at(0.5)} ms, p95 ${at(0.95)} ms over ${sorted.length} turns`;
+}
+
 const started = performance.now();
 const { db, close } = await openDatabase();
 try {
@@ -105,7 +143,9 @@ try {
   const people = await createPeople(db);
   const results = {} as Record<Part, Outcome[]>;
   for (const part of PARTS) {
-    const phrasings = values.part && values.part !== part ? [] : loadPhrasings(part).filter((phrasing) => !values.grep || phrasing.say.includes(values.grep));
+    const phrasings = values.part && values.part !== part ? [] : loadPhrasings(part).filter(
+            (phrasing) => (!values.grep || phrasing.say.includes(values.grep)) && (!values.batch || phrasing.id.startsWith(`${values.batch}.`)),
+          );
     results[part] = [];
     for (const phrasing of phrasings) results[part].push(await play(db, people, phrasing));
   }
@@ -113,6 +153,7 @@ try {
   table('intent', (phrasing) => [phrasing.intent], results);
   table('failure category (issue #14)', (phrasing) => phrasing.tags ?? [], results);
   table('ignoring how replies sound', () => [], understood(results));
+  console.log(`${cpuFigures()}\n`);
   const shown = PARTS.find((part) => part === values.failures);
   for (const { phrasing, problems, reply } of shown ? results[shown] : []) {
     if (problems.length === 0) continue;
