@@ -236,7 +236,9 @@ export function readWhen(text: string, clock: Clock): When {
   const rest = tidy(cursor.text);
   const nextWeek = /\bnext\s+week\b/i.test(text);
   const range = span ?? (day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null);
-  const relative = results.find((result) => /\b(?:in|within)\s/i.test(result.text) && result.start.isCertain('minute'));
+  // "in twenty minutes" is a wait from now; "at 8 in the morning" is a clock time, placed below with
+  // the offset of its own date (chrono's instant carries today's, wrong across a clock change).
+  const relative = results.find((result) => /\b(?:in|within)\s+(?:an?|\d|half)/i.test(result.text) && result.start.isCertain('minute'));
   if (relative) {
     const at = relative.start.date();
     return { at, day: localDate(at, timezone), hasTime: true, hasDay: true, durationMinutes, then, shiftMinutes, range, nextWeek, rest };

@@ -61,6 +61,16 @@ describe('spoken time', () => {
     expect(toZonedIso(zonedTime({ year: 2027, month: 3, day: 14 }, { hour: 9, minute: 0 }, NY), NY)).to.equal('2027-03-14T09:00:00-04:00');
   });
 
+  it('when "in the morning" is said on a day past a clock change, then it is that morning\'s wall time, not a wait from now', () => {
+    // Friday 12 March 2027: New York moves to daylight saving time on Sunday the 14th, London on the 28th.
+    const friday = { now: new Date('2027-03-12T15:00:00Z'), timezone: NY };
+    const on = (text: string, clock: { now: Date; timezone: string }) => toZonedIso(readWhen(text, clock).at!, clock.timezone);
+    expect(on('on Monday at nine in the morning', friday)).to.equal('2027-03-15T09:00:00-04:00');
+    expect(on('on Sunday at 8 in the morning', friday)).to.equal('2027-03-14T08:00:00-04:00');
+    expect(on('at 10 in the morning on Monday', { now: new Date('2027-03-26T12:00:00Z'), timezone: 'Europe/London' })).to.equal('2027-03-29T10:00:00+01:00');
+    expect(on('in an hour', friday)).to.equal('2027-03-12T11:00:00-05:00');
+  });
+
   it('when time words are taken out, then the rest is the title', () => {
     const when = readWhen('meeting with Bob on Monday at 10 am for an hour', { now: NOW, timezone: NY });
     expect(when.rest).to.equal('meeting with Bob');
