@@ -5,6 +5,8 @@
 //   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--batch dev8] [--part development|held-out]
 import { randomBytes } from 'node:crypto';
 import Knex from 'knex';
+import { developmentExamples } from '../../src/agent/offline/examples.ts';
+import { trainIntentModel } from '../../src/agent/offline/intent-model.ts';
 import { createOfflineProvider } from '../../src/agent/offline/provider.ts';
 import type { ModelProvider } from '../../src/agent/provider.ts';
 import { exitWith, readCommandLine } from '../../src/command-line.ts';
@@ -23,8 +25,8 @@ const { values } = readCommandLine({
 
   --failures  which part's misses to list after the scores (default: development)
   --grep      only the phrasings that contain this text
-  --batch     only one batch of phrasings, named by the start of their ids (dev8 for dev8.*): how a
-              fresh batch does on first sight
+  --batch     only one batch of phrasings, named by the start of their ids (dev8 for dev8.*), with
+              the intent model trained without it: how a fresh batch does on first sight
   --part      play only this part: development while tuning, so the held-out part stays unseen
 
 Runs on an in-memory embedded database, or with DATABASE_URL on a scratch database it creates
@@ -44,6 +46,9 @@ interface Outcome {
   problems: string[];
   reply: string;
 }
+
+// A batch measured alone is left out of what the intent model learns from, as if never seen.
+const intentModel = values.batch ? trainIntentModel(developmentExamples({ leaveOut: values.batch })) : undefined;
 
 const writeTools = new Set(tools.filter((tool) => tool.effect === 'write').map((tool) => tool.name));
 
@@ -95,7 +100,7 @@ function timed(provider: ModelProvider): ModelProvider & { spent(): number } {
 async function play(db: Db, people: People, phrasing: Phrasing): Promise<Outcome> {
   const timezone = phrasing.timezone ?? DEFAULT_TIMEZONE;
   const lines = [...(phrasing.before ?? []), phrasing.say];
-  const provider = timed(createOfflineProvider());
+  const provider = timed(createOfflineProvider({ intentModel }));
   const exchanges = await playLines(db, people, lines, new Date(phrasing.now ?? DEFAULT_NOW), timezone, provider);
   turnCpu.push(...lines.map(() => provider.spent() / lines.length));
   const turn = exchanges.at(-1)!;

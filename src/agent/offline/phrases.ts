@@ -24,7 +24,7 @@ export function pronounOnly(words: string): boolean {
 // Priorities said as adjectives or phrases: "an urgent todo", "not important", "a high priority".
 export function priorityIn(text: string): { priority: string; said: RegExp } | null {
   const forms: [RegExp, string][] = [
-    [/\b(?:low[- ]priority|low|not (?:that )?(?:urgent|important)|(?:isn't|aren't|is not|are not) (?:that )?(?:urgent|important)|unimportant|minor|can wait|no rush)\b/gi, 'low'],
+    [/\b(?:low[- ]priority|low|not (?:that )?(?:urgent|important)|(?:isn't|aren't|is not|are not|no longer) (?:that |so |very )?(?:urgent|important)|(?:not|isn't|aren't|is not|are not|no longer) (?:a |much of a |that much of a )?priority|unimportant|minor|can wait|no rush)\b/gi, 'low'],
     [/\b(?:urgent|critical|asap|top[- ]priority|highest priority)\b/gi, 'urgent'],
     [/\b(?:high[- ]priority|high|important|major)\b/gi, 'high'],
     [/\b(?:medium|normal)(?:[- ]priority)?\b/gi, 'medium'],

@@ -3,6 +3,8 @@ import type { AssistantMessage, ChatMessage, ToolCall } from '../messages.ts';
 import type { ModelProvider, ModelReply, ModelRequest } from '../provider.ts';
 import { addDays, localDate, startOfDay, toZonedIso } from '../zoned-time.ts';
 import { nameOf, parseObject, readContext, rows, type Context, type Json, type Noun } from './context.ts';
+import { developmentExamples } from './examples.ts';
+import { trainIntentModel, type IntentModel } from './intent-model.ts';
 import { understand } from './intents.ts';
 import { QUESTIONS, type Find, type Understanding } from './understanding.ts';
 import { contentWords, normalize, similarity } from './language.ts';
@@ -15,20 +17,34 @@ const ASKED = new Set<string>(Object.values(QUESTIONS));
 const MAX_FOLLOW_UPS = 4;
 const DROP = /^(?:cancel|never ?mind|forget (?:it|that)|stop|nothing|no|no thanks)$/i;
 
+/** What reads one utterance: the rules, with the intent model's second opinion. */
+type Read = (text: string, clock: Clock, context: Context) => Understanding;
+
+let trained: IntentModel | undefined;
+
+/** The intent model trained on the development phrasings, once per process (a few milliseconds). */
+export function developmentIntentModel(): IntentModel {
+  trained ??= trainIntentModel(developmentExamples());
+  return trained;
+}
+
 /**
  * The built-in model: no network, no key. Each turn it reads the caller's words with what the
  * call so far says (context.ts, from the thread's history), looks up the caller's own items when
  * a request names one, calls the tool, and answers from its result in short spoken sentences.
  * It sits behind the same ModelProvider interface as the OpenAI one, so it answers through the
- * same turn loop.
+ * same turn loop. `intentModel` replaces the one trained on all the development phrasings (the
+ * evaluation leaves out the batch it measures).
  */
-export function createOfflineProvider(): ModelProvider {
+export function createOfflineProvider(options: { intentModel?: IntentModel } = {}): ModelProvider {
+  const model = options.intentModel ?? developmentIntentModel();
+  const read: Read = (text, clock, context) => understand(text, clock, context, model);
   return {
     name: 'convonet.offline',
     model: 'offline-1',
     async complete(request: ModelRequest): Promise<ModelReply> {
       const clock: Clock = { now: request.now, timezone: request.timezone };
-      return reply(respond(request, clock));
+      return reply(respond(request, clock, read));
     },
   };
 }
@@ -44,13 +60,13 @@ function toolCalls(calls: { name: string; args: Json }[]): AssistantMessage {
   return { role: 'assistant', content: null, toolCalls: made };
 }
 
-function respond(request: ModelRequest, clock: Clock): AssistantMessage {
+function respond(request: ModelRequest, clock: Clock, read: Read): AssistantMessage {
   const messages = request.messages.filter((m) => m.role !== 'system');
   const userIndex = messages.findLastIndex((m) => m.role === 'user');
   const user = messages[userIndex];
   if (user?.role !== 'user') return say(fallback(readContext([])));
   const context = readContext(messages.slice(0, userIndex));
-  const understood = understandTurn(user.content, clock, context, messages.slice(0, userIndex));
+  const understood = understandTurn(user.content, clock, context, messages.slice(0, userIndex), read);
   const after = messages.slice(userIndex + 1);
   const lastCalls = [...after].reverse().find((m): m is AssistantMessage => m.role === 'assistant' && !!m.toolCalls?.length);
   if (!lastCalls) return act(understood, request, clock, context);
@@ -74,22 +90,22 @@ function respond(request: ModelRequest, clock: Clock): AssistantMessage {
 }
 
 /** The caller's words, read with the question we last asked: an answer completes the request that led to it. */
-function understandTurn(text: string, clock: Clock, context: Context, history: ChatMessage[]): Understanding {
-  const fresh = understand(text, clock, context);
+function understandTurn(text: string, clock: Clock, context: Context, history: ChatMessage[], read: Read): Understanding {
+  const fresh = read(text, clock, context);
   const asked = context.lastReply ?? '';
   if (fresh.kind !== 'unknown' && fresh.kind !== 'more' && !(fresh.kind === 'find' && fresh.find.words.length <= 2 && /^which one\b/i.test(asked))) return fresh;
   if (DROP.test(normalize(text)) && (ASKED.has(asked) || /^which one\b/i.test(asked))) return { kind: 'say', text: "Okay, I've dropped that. What else can I do for you?" };
   // "Which one: A, or B?" answered with "the second" or "the dentist one".
   if (/^which one\b/i.test(asked) && context.lastRequest && context.listing) {
-    const original = understand(context.lastRequest, clock, readContext(history.slice(0, history.findLastIndex((m) => m.role === 'user'))));
+    const original = read(context.lastRequest, clock, readContext(history.slice(0, history.findLastIndex((m) => m.role === 'user'))));
     if (original.kind === 'find') {
       const picked = pickAnswer(text, context.listing.items);
       if (picked) return original.find.act(picked, context.listing.noun);
     }
   }
   if (ASKED.has(asked)) {
-    const pending = pendingRequest(history, clock);
-    if (pending) return understand(`${pending} ${answerText(text)}`, clock, context);
+    const pending = pendingRequest(history, clock, read);
+    if (pending) return read(`${pending} ${answerText(text)}`, clock, context);
   }
   return fresh;
 }
@@ -107,7 +123,7 @@ function pickAnswer(text: string, items: Json[]): Json | null {
 }
 
 /** When our last words were a question, the request that led to it with any answers given since. */
-function pendingRequest(history: ChatMessage[], clock: Clock): string | null {
+function pendingRequest(history: ChatMessage[], clock: Clock, read: Read): string | null {
   const answers: string[] = [];
   let index = history.length;
   for (let steps = 0; steps < MAX_FOLLOW_UPS; steps += 1) {
@@ -116,7 +132,7 @@ function pendingRequest(history: ChatMessage[], clock: Clock): string | null {
     if (question?.role !== 'assistant' || question.toolCalls?.length || !ASKED.has(question.content ?? '')) return null;
     if (before?.role !== 'user') return null;
     const context = readContext(history.slice(0, index - 2));
-    if (understand(before.content, clock, context).kind !== 'unknown') return [normalize(before.content), ...answers].join(' ');
+    if (read(before.content, clock, context).kind !== 'unknown') return [normalize(before.content), ...answers].join(' ');
     answers.unshift(answerText(before.content));
     index -= 2;
   }

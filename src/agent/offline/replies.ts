@@ -166,6 +166,11 @@ export function speakResult(tool: string, args: Json, result: Json, clock: Clock
       const from = str(args.from);
       const to = str(args.to);
       const window = from && to ? ` ${speakRange(new Date(from), new Date(to), now, timezone)}` : '';
+      if (about) {
+        const asked = about(reminders.items);
+        if (asked.length === 0) return `You have no reminder about that${window}.`;
+        return `${capitalize(spokenList(itemPhrases({ ...reminders, items: asked }, clock)))}.`;
+      }
       if (reminders.items.length === 0) return `You have no upcoming reminders${window}.`;
       return `You have ${plural(reminders.items.length, 'reminder')}${window}: ${spokenList(itemPhrases(reminders, clock))}.`;
     }

@@ -4,10 +4,13 @@
  */
 import { toZonedIso } from '../zoned-time.ts';
 import type { Context, Json, Noun } from './context.ts';
+import type { Intent } from './intent-model.ts';
 import type { Clock } from './when.ts';
 
 /** A row to find before acting on it: by what the caller called it, "it", "the second one", or when it starts. */
 export interface Find {
+  /** The requests this lookup serves: one, or two when the kind of item decides ("move it" of a todo or an event). */
+  intents: Intent[];
   nouns: Noun[];
   words: string[];
   /** "it", "that": the last thing talked about; a number: that item of the last list heard (0-based, -1 the last). */

@@ -67,6 +67,11 @@ function spokenClock(text: string, today: LocalDate): string {
     // "7:45 tomorrow morning": the day and its part first, as chrono reads them together.
     .replace(/\b(?:at\s+)?(\d{1,2}(?::\d{2})?)\s+((?:today|tomorrow|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:morning|afternoon|evening|night))\b/gi, '$2 at $1')
     .replace(/\b(\w+day)'s\b/gi, '$1')
+    // "at 9.30", "9.30 am": a British clock time.
+    .replace(/\b((?:at|by|from|to|until|till|around)\s+\d{1,2})\.(\d{2})\b|\b(\d{1,2})\.(\d{2})(?=\s*(?:am|pm)\b)/gi, (_, at: string | undefined, m1: string | undefined, h: string | undefined, m2: string | undefined) => (at ? `${at}:${m1}` : `${h}:${m2}`))
+    // "the parents' evening on Thursday at 6": a part of the day after a noun names a thing, and chrono
+    // would read it with the date after it (losing the date); the mark keeps them apart.
+    .replace(PART_OF_DAY_AS_NAME, '$1 ;')
     .replace(/\b(?:noon|midday)\b/gi, '12:00 pm')
     .replace(/\bmidnight\b/gi, '12:00 am')
     .replace(new RegExp(`\\b(?:a\\s+)?quarter\\s+past\\s+${HOUR_WORD}\\b`, 'gi'), (_, h: string) => `${hourOf(h)}:15`)
@@ -86,6 +91,8 @@ function spokenClock(text: string, today: LocalDate): string {
       },
     );
 }
+
+const PART_OF_DAY_AS_NAME = /\b(?<!\b(?:this|tomorrow|tonight|today|the|in the|on|every|sunday|monday|tuesday|wednesday|thursday|friday|saturday)\s+)(morning|afternoon|evening|night)(?=\s+(?:on|at)\s)/gi;
 
 interface Taken {
   text: string;
@@ -211,7 +218,9 @@ export function readWhen(text: string, clock: Clock): When {
         durationMinutes = minutes > 0 ? minutes : minutes + 24 * 60;
       }
     }
-    cursor.text = cursor.text.replace(result.text, ' ');
+    // The words go, with a preposition left before them ("on" of "on the 10th", read as "december 10").
+    const at = cursor.text.indexOf(result.text);
+    if (at >= 0) cursor.text = `${cursor.text.slice(0, at).replace(/\b(?:on|at|by|from)\s+$/i, '')} ${cursor.text.slice(at + result.text.length)}`;
   }
   if (!time) {
     const part = PART_OF_DAY.find(([pattern]) => pattern.test(spoken) || pattern.test(cursor.text));
@@ -233,7 +242,7 @@ export function readWhen(text: string, clock: Clock): When {
     durationMinutes = null;
   }
 
-  const rest = tidy(cursor.text);
+  const rest = tidy(cursor.text.replace(/\s;(?=\s)/g, ''));
   const nextWeek = /\bnext\s+week\b/i.test(text);
   const range = span ?? (day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null);
   // "in twenty minutes" is a wait from now; "at 8 in the morning" is a clock time, placed below with

@@ -1,6 +1,7 @@
 // The calendar: moving, cancelling and scheduling events, and questions about days and times.
 import { toZonedIso } from '../../zoned-time.ts';
 import type { Context, Json, Noun } from '../context.ts';
+import type { Intent } from '../intent-model.ts';
 import { contentWords, saysDone } from '../language.ts';
 import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
@@ -23,7 +24,7 @@ const SCHEDULE: RegExp[] = [
   /^(?:add|put|block|book|schedule)\s+(?:in\s+)?((?:an?|one|two|three|four|\d+|half an?)[\s-]+(?:hours?|minutes?|mins?)\b.*)$/i,
   /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i,
   // "I'm seeing the accountant on the 11th at 2, add it to my calendar", "there's a concert on the 17th, can you add it"
-  /^(?:i have|i've got|i'm|i am|there's|there is)\s+(?!to\b)(.+?),?\s+(?:can you\s+|could you\s+|please\s+)?(?:put|add)\s+(?:it|that|this)(?:\s+(?:on|in|to|into)\s+(?:my\s+)?calendar)?$/i,
+  /^(?:i have|i've got|i'm|i am|there's|there is)\s+(?!to\b)(.+?),?\s+(?:can you\s+|could you\s+|please\s+)?(?:put|add|pop|stick|pencil|write|book)\s+(?:it|that|this)(?:\s+(?:in|down))?(?:\s+(?:on|in|to|into)\s+(?:my\s+|the\s+)?(?:calendar|diary|schedule|agenda))?(?:\s+for me)?$/i,
 ];
 
 // What a question about the caller's time is made of, besides the time: "what does Friday look
@@ -58,6 +59,11 @@ function movedTime(row: Json, when: When, clock: Clock, field: 'starts_at' | 'du
   return target.at;
 }
 
+/** What moving or cancelling is, by the kind of item it turns out to be. */
+function intentsFor(nouns: Noun[], moving: boolean): Intent[] {
+  return nouns.map((noun) => (moving ? (noun === 'todo' ? 'update_todo' : 'move_calendar_event') : noun === 'reminder' ? 'delete_reminder' : 'cancel_calendar_event'));
+}
+
 /** The event (or todo) the words describe: by name, "it", "the second one", "my 3 o'clock", "on Friday". */
 function eventTarget(words: string, when: When, act: Find['act'], question: string, nouns: Noun[] = ['event']): Understanding {
   const ordinal = ordinalIn(words);
@@ -69,12 +75,12 @@ function eventTarget(words: string, when: When, act: Find['act'], question: stri
   const startsAt = when.hasTime && !when.then && when.shiftMinutes === null && !moving ? when.at : null;
   const within = !startsAt && when.hasDay && !moving ? when.range : null;
   if (described.length === 0 && reference === null && !startsAt && !within) return ask(question);
-  return { kind: 'find', find: { nouns, words: described, reference, startsAt, within, act, question } };
+  return { kind: 'find', find: { intents: intentsFor(nouns, moving), nouns, words: described, reference, startsAt, within, act, question } };
 }
 
-function move(text: string, when: When, clock: Clock): Understanding | null {
+function move(text: string, when: When, clock: Clock, sure = false): Understanding | null {
   if (!when.at && when.shiftMinutes === null && !when.then && !when.nextWeek) {
-    return EVENT_WORDS.test(text) || /\b(?:it|that)\b/i.test(text) ? ask(QUESTIONS.eventNewTime) : null;
+    return sure || EVENT_WORDS.test(text) || /\b(?:it|that)\b/i.test(text) ? ask(QUESTIONS.eventNewTime) : null;
   }
   const act = (row: Json, noun: Noun): Understanding => {
     const moved = movedTime(row, when, clock, noun === 'todo' ? 'due_at' : 'starts_at');
@@ -82,32 +88,39 @@ function move(text: string, when: When, clock: Clock): Understanding | null {
     return noun === 'todo' ? call('update_todo', { id: row.id, due_at: iso(moved, clock) }) : call('move_calendar_event', { id: row.id, starts_at: iso(moved, clock) });
   };
   const toTime = when.then ? when.rest : when.rest.replace(/\s+\b(?:to|until|till|for)\b\s*$/i, '');
-  const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|could we|can|wait|up|out|same time)\b/gi, ' ');
+  const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|could we|can|wait|up|out|same time|needs? to be|instead|at|is now)\b/gi, ' ');
   const nouns: Noun[] = /\bdue\b/i.test(text) || TODO_WORDS.test(text) ? ['todo'] : ['event', 'todo'];
   // "move my 3 PM to 5": the first time says which event, the second where it goes.
   const current = when.then ? when.at : null;
   const found = eventTarget(words, when, act, QUESTIONS.eventNewTime, nouns);
   if (!current) return found;
   if (found.kind === 'find') return { kind: 'find', find: { ...found.find, startsAt: current } };
-  return { kind: 'find', find: { nouns: ['event'], words: [], reference: null, startsAt: current, within: null, act, question: QUESTIONS.eventNewTime } };
+  const find: Find = { intents: ['move_calendar_event'], nouns: ['event'], words: [], reference: null, startsAt: current, within: null, act, question: QUESTIONS.eventNewTime };
+  return { kind: 'find', find };
 }
 
-function cancel(text: string, when: When, context: Context): Understanding | null {
+function cancel(text: string, when: When, context: Context, sure = false): Understanding | null {
   const listed = context.listing?.noun === 'event' && ordinalIn(text) !== null;
-  if (!CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at && !listed) return null;
+  if (!sure && !CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at && !listed) return null;
   // Cancelled by name alone ("cancel the one about my passport"): an event, or else a reminder.
   const nouns: Noun[] = EVENT_WORDS.test(text) || when.at || listed ? ['event'] : ['event', 'reminder'];
   const act = (row: Json, noun: Noun) => call(noun === 'reminder' ? 'delete_reminder' : 'delete_calendar_event', { id: row.id });
-  const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|i'm not going to|not going to|actually)\b/gi, ' ');
+  const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|i'm not going to|not going to|actually|knock|on the head|skip)\b/gi, ' ');
   return eventTarget(words, when, act, QUESTIONS.eventTarget, nouns);
 }
 
-function schedule(text: string, clock: Clock): Understanding | null {
+// Where an event is, said after what it is: "in the conference room", "at the Old Bank", "at Nando's".
+const PLACE = /\s+(?:in|at)\s+((?:[Tt]he|[Rr]oom|[Oo]ffice)\s+.+|[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)$/;
+
+// What a caller may say before an event when the request is known to be scheduling one.
+const ASKING_TO_SCHEDULE = /^.*?\b(?:add|put|pop|stick|book|schedule|set up|arrange|pencil in|create|make|block out|block off)\b(?:\s+(?:in|me|a|an|new|event))*\s+/i;
+
+function schedule(text: string, clock: Clock, sure = false): Understanding | null {
   const said = SCHEDULE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
-  if (!said || /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text) || /\b(?:todo|task)\b/i.test(text)) return null;
-  const body = (said[1] ?? '')
+  if (!sure && (!said || /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text) || /\b(?:todo|task)\b/i.test(text))) return null;
+  const body = (said?.[1] ?? text.replace(ASKING_TO_SCHEDULE, ''))
     .replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ')
-    .replace(/\s+(?:on|to|in|into)\s+my\s+calendar\b,?/i, ' ')
+    .replace(/\s+(?:on|to|in|into)\s+(?:my|the)\s+(?:calendar|diary|schedule|agenda)\b,?/i, ' ')
     .replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
   const at = readWhen(body, clock);
   let title = cleanTitle(at.rest.replace(/^(?:a|an)\s+(?:new\s+)?/i, '').replace(/^(?:out|off)\s+/i, '').replace(/^(?:for|to)\s+/i, ''));
@@ -116,18 +129,21 @@ function schedule(text: string, clock: Clock): Understanding | null {
   else if (/^(?:i'm|i am) \w+ing\b/i.test(text)) title = cleanTitle(at.rest.replace(/^\w+ing\s+/i, ''));
   // "book the meeting room for the retro": the retro.
   title = title.replace(/^(?:the\s+)?[\w ]*\broom\s+for\s+/i, '');
+  const place = PLACE.exec(title);
+  if (place) title = title.slice(0, place.index);
   if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
   if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);
   return call('create_calendar_event', {
     title,
+    ...(place?.[1] ? { location: place[1] } : {}),
     starts_at: iso(at.at, clock),
     ...(at.durationMinutes ? { ends_at: iso(new Date(at.at.getTime() + at.durationMinutes * 60_000), clock) } : {}),
   });
 }
 
 /** "when is my dentist appointment", "what's on Friday", "am I free tomorrow". */
-function question(text: string, when: When, clock: Clock): Understanding | null {
-  if ((TODO_WORDS.test(text) || TODO_QUESTION.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
+function question(text: string, when: When, clock: Clock, sure = false): Understanding | null {
+  if (!sure && (TODO_WORDS.test(text) || TODO_QUESTION.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
   const asksWhen = /^(?:when|what time)(?:'s| is| are| do i have| am i| do i| will i)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
   if (asksWhen && !REMINDER_WORDS.test(text)) {
     // Looked for over two months, and only what was asked about is answered.
@@ -135,10 +151,18 @@ function question(text: string, when: When, clock: Clock): Understanding | null 
     return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));
   }
   const day = /\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when;
-  if (!CALENDAR.test(text) && !asksAboutTime(text, day)) return null;
+  if (!sure && !CALENDAR.test(text) && !asksAboutTime(text, day)) return null;
   const range = listingRange(day, clock);
   return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
 }
+
+/** The calendar readers, each for a request known to be its kind: only the details are read. */
+export const calendarRequests = {
+  create_calendar_event: (text: string, clock: Clock) => schedule(text, clock, true),
+  list_calendar_events: (text: string, clock: Clock) => question(text, readWhen(text, clock), clock, true),
+  cancel_calendar_event: (text: string, clock: Clock, context: Context) => cancel(text, readWhen(text, clock), context, true),
+  move_calendar_event: (text: string, clock: Clock) => move(text, readWhen(text, clock), clock, true),
+};
 
 export const calendar: Reader = (text, clock, context) => {
   // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.

@@ -1,6 +1,7 @@
 // The conversation around the requests: greetings and help, "more", a person, feedback, and
 // what this assistant does not do.
-import { ask, call, HELP, QUESTIONS, type Reader } from '../understanding.ts';
+import type { Context } from '../context.ts';
+import { ask, call, HELP, QUESTIONS, type Reader, type Understanding } from '../understanding.ts';
 
 export const smallTalk: Reader = (text) => {
   if (/^(?:help|what can you do|what can i (?:say|ask|do)(?: you)?|what do you do|how does this work|what are my options)\b/i.test(text)) return { kind: 'say', text: HELP };
@@ -36,7 +37,7 @@ export const transfer: Reader = (text) => {
 };
 
 export const feedback: Reader = (text) => {
-  const said = /^(?:(?:i (?:want|would like|'d like) to|let me|can i) (?:leave|give|make|send) (?:you )?|(?:i have|i've got|here's|here is)\s+)?(?:some |a |quick |my )*(?:feedback|comment|suggestion|complaint)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
+  const said = /^(?:(?:i(?: want| would like|'d like) to|let me|can i) (?:leave|give|make|send|file|lodge) (?:you )?|(?:i have|i've got|here's|here is)\s+)?(?:some |a |quick |my )*(?:feedback|comment|suggestion|complaint)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
   if (said) {
     const comment = (said[1] ?? '').trim();
     return comment ? call('record_feedback', { comment }) : ask(QUESTIONS.feedback);
@@ -46,7 +47,7 @@ export const feedback: Reader = (text) => {
     /\b(?:you (?:got (?:that|it) wrong|misheard|misunderstood|didn't understand)|not what i (?:said|asked|meant))\b/i.test(text) ||
     /^(?:wrong|no,? (?:that's )?wrong)$|^you\b.*\bwrong\b/i.test(text) ||
     // Praise or blame for the assistant itself: "this assistant is great", "you're really slow".
-    /^(?:this (?:assistant|service|app|system|thing)|you)(?:'re| are| is)?\b.*\b(?:great|brilliant|amazing|awesome|helpful|useless|terrible|awful|slow)\b/i.test(text)
+    /(?:^|,\s*|\b(?:think|know|say|feel)\s+)(?:this (?:assistant|service|app|system|thing)|you)(?:'re| are| is)?\b.*\b(?:great|brilliant|amazing|awesome|helpful|useless|terrible|awful|slow)\b/i.test(text)
   ) {
     return call('record_feedback', { comment: text });
   }
@@ -62,10 +63,21 @@ const TOPICS = [
   /\b(?:news|headlines?|jokes?|recipes?|music|songs?|playlist)\b/,
   /\b(?:uber|lyft|taxi|cab|lights?|thermostat)\b|\border me\b/,
   /\bwhat time is it\b|^how (?:tall|old|far|big) (?:is|are)\b|\bcapital of\b/,
+  // Television, public figures, messages to other people, the roads, the markets.
+  /\b(?:tv|television|telly|films?|movies?|president|prime minister|traffic|stock market|exchange rate|heating)\b|\b(?:send|text) (?:a )?(?:text|message|sms)\b/,
 ];
 const OWN_WORDS = /\b(?:remind(?:er|ers)?|todos?|tasks?|list|calendar|schedule|meetings?|events?|appointments?|teams?)\b/i;
 
 export const elsewhere: Reader = (text) => {
   const lower = text.toLowerCase();
   return TOPICS.some((topic) => topic.test(lower)) && !OWN_WORDS.test(text) ? { kind: 'elsewhere' } : null;
+};
+
+/** The conversation's readers, each for a request known to be its kind. */
+export const conversationRequests = {
+  transfer_to_human: (text: string): Understanding => call('transfer_to_human', { reason: text }),
+  record_feedback: (text: string): Understanding => call('record_feedback', { comment: text }),
+  more: (_text: string, _clock: unknown, context: Context): Understanding | null => (context.listing ? { kind: 'more' } : null),
+  help: (): Understanding => ({ kind: 'say', text: HELP }),
+  fallback: (): Understanding => ({ kind: 'elsewhere' }),
 };

@@ -1,6 +1,6 @@
 // Reminders: setting one, hearing them, deleting one.
 import { cleanTitle, ordinalIn, pronounOnly, REMINDER_WORDS } from '../phrases.ts';
-import { nameOf } from '../context.ts';
+import { nameOf, type Context } from '../context.ts';
 import { contentWords } from '../language.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
@@ -10,40 +10,62 @@ function reminderTarget(words: string, act: Find['act']): Understanding {
   const described = contentWords(words.replace(/\b(?:remind(?:er|ing)?|me|about|to|for)\b/gi, ' '));
   const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this)\b/i.test(words) ? 'it' : null);
   if (described.length === 0 && reference === null) return ask(QUESTIONS.reminderTarget);
-  return { kind: 'find', find: { nouns: ['reminder'], words: described, reference, startsAt: null, within: null, act, question: QUESTIONS.reminderTarget } };
+  return { kind: 'find', find: { intents: ['delete_reminder'], nouns: ['reminder'], words: described, reference, startsAt: null, within: null, act, question: QUESTIONS.reminderTarget } };
 }
 
-/** The caller's reminders, those of the days they named from now on. */
+/** The caller's reminders, those of the days they named from now on; only those about what they name ("the passport"), if they name something. */
 function listReminders(text: string, clock: Clock): Understanding {
-  const range = readWhen(text, clock).range;
-  if (!range) return call('list_reminders', {});
+  const when = readWhen(text, clock);
+  const about = contentWords(/^.*\b(?:about|for)\s+(.+)$/i.exec(when.rest)?.[1] ?? '').filter((word) => !/^remind/.test(word));
+  const range = when.range;
+  if (!range) return call('list_reminders', {}, about);
   const from = range.from.getTime() < clock.now.getTime() ? clock.now : range.from;
-  return call('list_reminders', { from: iso(from, clock), to: iso(range.to, clock) });
+  return call('list_reminders', { from: iso(from, clock), to: iso(range.to, clock) }, about);
 }
+
+function deleteReminder(text: string): Understanding {
+  const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
+  return reminderTarget(words, (row) => call('delete_reminder', { id: row.id }));
+}
+
+// "remind me", and the same said another way: "ping me", "nudge me", "give me a reminder".
+const REMIND = [
+  /\b(?:remind|ping|nudge|buzz|alert) me\b(?!\s+(?:what|which|who|when|where|how)\b)\s*(.*)$/i,
+  /\b(?:set|add|create|make|need|want|give me|get|put in)\s+(?:a\s+|an\s+|me\s+a\s+)?(?:reminder|nudge|shout)\b\s*(?:for me\s+)?(.*)$/i,
+  /\bi need reminding\b\s*(.*)$/i,
+];
+
+function createReminder(text: string, clock: Clock, context: Context, sure = false): Understanding | null {
+  const create = REMIND.map((pattern) => pattern.exec(text)).find((match) => match !== null);
+  if (!create && !sure) return null;
+  const after = create ? (create[1] ?? '') : text;
+  const said = readWhen(after, clock);
+  // "in half an hour remind me to move the car": the time may come first.
+  const when = said.at || !create ? said : { ...readWhen(text.slice(0, create.index), clock), rest: said.rest };
+  let message = cleanTitle(when.rest.replace(/^(?:i\s+need\s+a|remind me|set a|can)\b/i, '').replace(/^(?:to|that|for|of)\s+/i, '')).replace(/^(?:to|that|for|of)\s+/i, '');
+  // "remind me about it": the thing last talked about.
+  if (/^about (?:it|that|this)$/i.test(message) || pronounOnly(message)) message = context.item ? nameOf(context.item.row) : '';
+  if (!message) return ask(QUESTIONS.reminderMessage);
+  if (!when.at) return ask(QUESTIONS.reminderTime);
+  return call('create_reminder', { message, remind_at: iso(when.at, clock) });
+}
+
+/** The reminder readers, each for a request known to be its kind: only the details are read. */
+export const reminderRequests = {
+  create_reminder: (text: string, clock: Clock, context: Context) => createReminder(text, clock, context, true),
+  list_reminders: listReminders,
+  delete_reminder: deleteReminder,
+};
 
 export const reminders: Reader = (text, clock, context) => {
   const removing = /\b(?:delete|remove|cancel|clear|drop|forget|scrap|get rid of|stop reminding me|don't need|do not need|no longer need|no need)\b/i.test(text);
   // "remove the first one" after the caller heard their reminders.
   const listed = context.listing?.noun === 'reminder' && ordinalIn(text) !== null;
-  if ((REMINDER_WORDS.test(text) || listed) && removing) {
-    const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
-    return reminderTarget(words, (row) => call('delete_reminder', { id: row.id }));
-  }
+  if ((REMINDER_WORDS.test(text) || listed) && removing) return deleteReminder(text);
   const asking = /^(?:what|which|did|do|have|any|am|is there|are there|list|read|tell)\b/i.test(text) && !/\bremind me (?:to|about|at|in|on|tomorrow)\b.*\b(?:to|about)\b/i.test(text);
   if (asking && REMINDER_WORDS.test(text)) return listReminders(text, clock);
-  // "remind me", and the same said another way: "ping me", "nudge me".
-  const create = /\b(?:remind|ping|nudge|buzz|alert) me\b(?!\s+(?:what|which|who|when|where|how)\b)\s*(.*)$/i.exec(text) ?? /\b(?:set|add|create|make|need|want)\s+(?:a\s+|an\s+|me\s+a\s+)?reminder\b\s*(?:for me\s+)?(.*)$/i.exec(text);
-  if (create) {
-    const said = readWhen(create[1] ?? '', clock);
-    // "in half an hour remind me to move the car": the time may come first.
-    const when = said.at ? said : { ...readWhen(text.slice(0, create.index), clock), rest: said.rest };
-    let message = cleanTitle(when.rest.replace(/^(?:i\s+need\s+a|remind me|set a|can)\b/i, '').replace(/^(?:to|that|for|of)\s+/i, '')).replace(/^(?:to|that|for|of)\s+/i, '');
-    // "remind me about it": the thing last talked about.
-    if (/^about (?:it|that|this)$/i.test(message) || pronounOnly(message)) message = context.item ? nameOf(context.item.row) : '';
-    if (!message) return ask(QUESTIONS.reminderMessage);
-    if (!when.at) return ask(QUESTIONS.reminderTime);
-    return call('create_reminder', { message, remind_at: iso(when.at, clock) });
-  }
+  const created = createReminder(text, clock, context);
+  if (created) return created;
   if (REMINDER_WORDS.test(text) && !/\b(?:set|add|create)\b/i.test(text)) return listReminders(text, clock);
   return null;
 };

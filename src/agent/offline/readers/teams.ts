@@ -7,7 +7,7 @@
  * provider to look the caller's teams up first, and when none fits, the later readers' reading
  * of the same words stands ("a todo for Sam" is the caller's own).
  */
-import type { Json } from '../context.ts';
+import type { Context, Json } from '../context.ts';
 import { cleanTitle, ordinalIn, priorityIn, pronounOnly, REMINDER_WORDS, TODO_WORDS, withoutPriority } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
@@ -67,17 +67,16 @@ const TEAM = /\b(?:(?:for|to|on|in|from|of)\s+)?(?:(?:the|my|our|a|an|your)\s+)?
 
 function namingIn(text: string, context: { team: string | null }): Naming | null {
   const named = TEAM.exec(text);
-  if (named) {
-    const words = (named[1] ?? '').trim().split(/\s+/).filter((word) => word && !NOT_A_NAME.has(word.toLowerCase()));
-    return { name: words.length > 0 ? words.join(' ') : null, said: named[0], loose: false };
-  }
+  const words = (named?.[1] ?? '').trim().split(/\s+/).filter((word) => word && !NOT_A_NAME.has(word.toLowerCase()));
+  if (named && words.length > 0) return { name: words.join(' '), said: named[0], loose: false };
   if (context.team && /\b(?:they|them|their|theirs)\b/i.test(text)) return { name: context.team, said: '', loose: false };
+  // "a new team task for design": "team" said without its name, and the name elsewhere.
   for (const pattern of LOOSE) {
-    const loose = pattern.exec(text);
+    const loose = pattern.exec(named ? text.replace(named[0], ' ') : text);
     const name = loose?.[1];
-    if (loose && name && !NOT_A_NAME.has(name.toLowerCase())) return { name, said: loose[0], loose: true };
+    if (loose && name && !NOT_A_NAME.has(name.toLowerCase())) return { name, said: loose[0], loose: !named };
   }
-  return null;
+  return named ? { name: null, said: named[0], loose: false } : null;
 }
 
 /** "assigned to Alice", "and give it to Bob", "assign Priya a task": the assignee, and the text without it. */
@@ -130,6 +129,7 @@ function findTeam(action: Action, text: string, naming: Naming | null, act: (tea
   return {
     kind: 'find',
     find: {
+      intents: [action === 'members' ? 'list_team_members' : action === 'todos' ? 'list_team_todos' : 'create_team_todo'],
       nouns: ['team'],
       words: naming?.name ? [naming.name.toLowerCase()] : [],
       reference: naming ? null : ordinalIn(text),
@@ -143,6 +143,29 @@ function findTeam(action: Action, text: string, naming: Naming | null, act: (tea
   };
 }
 
+/** A request about a team once it is known which (members, its todos, adding to them): the team it names, or which one. */
+function teamAction(action: Action, text: string, clock: Clock, context: Context, sure = false): Understanding | null {
+  // "..., assign it to Bob": Bob is not a team.
+  const naming = namingIn(text.replace(/[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?|give\s+it)\s+to\s+\S+(?:\s+\S+)?$/i, ''), context);
+  // "who's in the second one", after the caller heard their teams.
+  if (!naming && action === 'members' && context.listing?.noun === 'team' && ordinalIn(text) !== null) {
+    return findTeam(action, text, null, (team) => call('list_team_members', { team }));
+  }
+  if (!naming && !sure) return null;
+  const request = teamRequest(action, text, naming ?? { name: null, said: '', loose: false }, clock);
+  if (typeof request !== 'function') return request;
+  if (naming?.name && !naming.loose) return request(naming.name);
+  return findTeam(action, text, naming?.name ? naming : null, request);
+}
+
+/** The team readers, each for a request known to be its kind: only the details are read. */
+export const teamRequests = {
+  list_teams: () => call('list_teams', {}),
+  list_team_members: (text: string, clock: Clock, context: Context) => teamAction('members', text, clock, context, true),
+  list_team_todos: (text: string, clock: Clock, context: Context) => teamAction('todos', text, clock, context, true),
+  create_team_todo: (text: string, clock: Clock, context: Context) => teamAction('add', text, clock, context, true),
+};
+
 export const teams: Reader = (text, clock, context) => {
   if (/\b(?:what|which|list|tell me about|show)\b.*\b(?:teams|groups)\b|\bmy teams\b|\bteams?\s+(?:am i|i'm|i am)\b|\bam i (?:in|on|part of) any (?:teams|groups)\b/i.test(text)) {
     return call('list_teams', {});
@@ -150,16 +173,5 @@ export const teams: Reader = (text, clock, context) => {
   // A meeting or a reminder that mentions a team is the calendar's or the reminders'.
   if ((MEETING.test(text) || REMINDER_WORDS.test(text)) && !TODO_WORDS.test(text)) return null;
   const action = actionIn(text);
-  if (!action) return null;
-  // "..., assign it to Bob": Bob is not a team.
-  const naming = namingIn(text.replace(/[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?|give\s+it)\s+to\s+\S+(?:\s+\S+)?$/i, ''), context);
-  // "who's in the second one", after the caller heard their teams.
-  if (!naming && action === 'members' && context.listing?.noun === 'team' && ordinalIn(text) !== null) {
-    return findTeam(action, text, null, (team) => call('list_team_members', { team }));
-  }
-  if (!naming) return null;
-  const request = teamRequest(action, text, naming, clock);
-  if (typeof request !== 'function') return request;
-  if (naming.name && !naming.loose) return request(naming.name);
-  return findTeam(action, text, naming.name ? naming : null, request);
+  return action ? teamAction(action, text, clock, context) : null;
 };

@@ -1,5 +1,6 @@
 // The caller's own todos: listing them by what is asked, completing, changing, deleting, adding.
 import type { Json } from '../context.ts';
+import type { Intent } from '../intent-model.ts';
 import { contentWords, saysDone } from '../language.ts';
 import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_QUESTION, TODO_WORDS, withoutPriority } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
@@ -9,30 +10,34 @@ import { readWhen, type Clock } from '../when.ts';
 const BEFORE_TODO = 'a|an|new|quick|one|another|really|very|super|quite|pretty|extremely|urgent|important|critical|minor|major|top|\\w+[- ]priority';
 
 /** The todo the words describe: by name, "it", "that", "the second one"; asked back when they name none. */
-function todoTarget(words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding {
+function todoTarget(intent: Intent, words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding {
   const ordinal = ordinalIn(words);
   const described = contentWords(withoutPriority(words).replace(/\b(?:the one|one|about|from my list|off my list|on my list|my list|as)\b/gi, ' '));
   const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this|them|those)\b/i.test(words) ? 'it' : null);
   if (described.length === 0 && reference === null) return ask(question);
-  return { kind: 'find', find: { nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
+  return { kind: 'find', find: { intents: [intent], nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
 }
 
-/** Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what have I ticked off". */
-function list(text: string, clock: Clock): Understanding | null {
+/**
+ * Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what
+ * have I ticked off". `sure`: the request is known to be this kind (the intent model said so), so
+ * only its details are read.
+ */
+function list(text: string, clock: Clock, sure = false): Understanding | null {
   const asking = /^(?:what|which|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
   const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
-  if (!asking || !aboutTodos || changing) return null;
+  if (!sure && (!asking || !aboutTodos || changing)) return null;
   const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
   const args: Json = { completed: finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text) };
   const priority = priorityIn(text);
   if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
   if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
   else if (args.completed === false) {
-    // "due by Friday": before that day; "due this week", "to do this weekend": within it.
-    const by = /\bdue\s+(?:before|by)\s+(.+)$/i.exec(text);
-    const range = readWhen(by?.[1] ?? text, clock).range;
-    if (range && by) Object.assign(args, { due_before: iso(range.from, clock) });
+    // "due before Friday": before that day; "by Friday": that day too; "due this week", "to do this weekend": within it.
+    const by = /\b(?:due\s+)?(before|by)\s+(.+)$/i.exec(text);
+    const range = readWhen(by?.[2] ?? text, clock).range;
+    if (range && by) Object.assign(args, { due_before: iso(/^by$/i.test(by[1] ?? '') ? range.to : range.from, clock) });
     else if (range) Object.assign(args, { due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
   }
   return call('list_todos', args);
@@ -41,15 +46,15 @@ function list(text: string, clock: Clock): Understanding | null {
 const LEVELS = ['low', 'medium', 'high', 'urgent'];
 
 /** "make the plumber one urgent", "the plants aren't important", "bump up the flights one". */
-function reprioritise(text: string): Understanding | null {
+function reprioritise(text: string, sure = false): Understanding | null {
   const verbs = /\b(?:priority|urgent|important|critical)\b/i.test(text) ? /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i : /^(?:bump|raise|lower)\b/i;
   // Said of the thing: "the car insurance isn't that urgent", "the plants are important".
   const said = /^(?:the|my)\s.+?\s(?:is|are|isn't|aren't|is not|are not)\s+(?:\w+\s+)?(?:urgent|important|critical|a priority)$/i;
-  if (!verbs.test(text) && !said.test(text)) return null;
+  if (!sure && !verbs.test(text) && !said.test(text)) return null;
   const priority = priorityIn(text);
   const step = priority ? 0 : /\b(?:bump|raise|up)\b/i.test(text) ? 1 : /\blower\b/i.test(text) ? -1 : 0;
   const words = withoutPriority(text).replace(/\b(?:make|set|change|update|raise|lower|bump|up|mark|the priority|priority|of|on|for|to|as|a|an|it's|that's|isn't|aren't|is|are|not|actually|really|move)\b/gi, ' ');
-  const target = todoTarget(words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
+  const target = todoTarget('update_todo', words.replace(/\b(?:it|that|them)\b/gi, (pronoun) => (contentWords(words).length ? ' ' : pronoun)), (row) => {
     const level = priority?.priority ?? LEVELS[Math.min(3, Math.max(0, LEVELS.indexOf(String(row.priority)) + step))];
     return call('update_todo', { id: row.id, priority: level });
   });
@@ -58,13 +63,14 @@ function reprioritise(text: string): Understanding | null {
 }
 
 /** A new due date: "the report is due Friday now", "change the plumber todo to Monday". */
-function redate(text: string, clock: Clock): Understanding | null {
-  if (!/\b(?:due|deadline|todo|task)\b/i.test(text) || !/\b(?:make|set|change|move|now|push)\b/i.test(text) || /^(?:add|create|new)\b/i.test(text)) return null;
+function redate(text: string, clock: Clock, sure = false): Understanding | null {
+  const said = /\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text);
+  if (!sure && !said) return null;
   const when = readWhen(text, clock);
   if (!when.at) return null;
   const at = iso(when.at, clock);
   const words = when.rest.replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
-  return todoTarget(words, (row) => call('update_todo', { id: row.id, due_at: at }));
+  return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: at }));
 }
 
 // Ways of saying a todo is done; the group, when there is one, names it.
@@ -74,33 +80,38 @@ const DONE: RegExp[] = [
   /^i(?:\s+have|'ve|\s+just|\s+already)*\s+(?:finished|completed|did|done)\b(.*)$/i,
   /^(.+?)(?:\s+(?:is|are|was)|'s)\s+(?:done|finished|complete|completed|sorted|taken care of)(?:\s+(?:too|as well|now|already))?(?:,.*)?$/i,
   // Said of the thing: "the plumber's been called", "the flights are booked": its name and the verb.
-  /^((?:the|my)\s+.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+)*(?:\w+ed|paid|sent|bought|made|written|done))$/i,
+  /^((?:the\s+|my\s+)?.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+|now\s+)*(?:\w+ed|paid|sent|bought|made|written|done|sorted))$/i,
   /^(?:finished|completed|done)\b(.*)$/i,
   /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i,
   /\bmark (it|that|this)(?: as)? (?:done|complete)\b/i,
 ];
 
-function complete(text: string): Understanding | null {
+function complete(text: string, sure = false): Understanding | null {
   const done = DONE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
-  if ((!done && !saysDone(text)) || NEED.test(text)) return null;
+  if (!sure && ((!done && !saysDone(text)) || NEED.test(text))) return null;
   // "I called the dentist": what they did, without "I".
   const said = done ? (done[1] ?? '') : text.replace(/^i\s+(?:have\s+|'ve\s+)?(?:just\s+|finally\s+|already\s+)*/i, '');
   const words = said
-    .replace(/\b(?:taken care of|take care of|dealt with|sorted out|got round to)\b/gi, ' ')
+    .replace(/\b(?:taken care of|take care of|dealt with|sorted(?: out)?|got round to|got around to|job done on|done and dusted|you can)\b/gi, ' ')
     .replace(/\b(?:as\s+)?(?:done|complete|completed|finished|off(?: my list| the list)?|off)\b/gi, ' ')
-    .replace(/\b(?:todo|task)\b/gi, ' ');
-  return todoTarget(words, (row) => call('complete_todo', { id: row.id }));
+    .replace(/\b(?:todo|task)\b/gi, ' ')
+    // When it was done says nothing of which: "I rang the plumber this morning".
+    .replace(/\b(?:(?:this|yesterday|last)\s+(?:morning|afternoon|evening|night|week)|yesterday|today|earlier|just now|at last)\b/gi, ' ');
+  return todoTarget('complete_todo', words, (row) => call('complete_todo', { id: row.id }));
 }
 
-function remove(text: string): Understanding | null {
+function remove(text: string, sure = false): Understanding | null {
   // "I don't need to water the plants anymore": the todo that says so goes.
   const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
   const removed =
     noLonger ??
-    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|forget about|forget|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text);
-  if (!removed) return null;
-  const words = (removed[1] ?? removed[2] ?? '').replace(/\b(?:todo|task|off)\b/gi, ' ');
-  return todoTarget(words, (row) => call('delete_todo', { id: row.id }));
+    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|bin|forget about|forget|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text) ??
+    // "never mind the plants todo, bin it": the thing first, then what to do with it.
+    /^(?:never ?mind\s+)?(.+?),?\s+(?:delete|remove|drop|scrap|ditch|bin|get rid of)\s+(?:it|that|this)(?:\s+one)?$/i.exec(text);
+  if (!removed && !sure) return null;
+  const said = removed ? (removed[1] ?? removed[2] ?? '') : text.replace(/\b(?:never ?mind|bin|ditch|lose|i don't need|don't need|any ?more|from my list|off my list)\b/gi, ' ');
+  const words = said.replace(/\b(?:todo|task|off)\b/gi, ' ');
+  return todoTarget('delete_todo', words, (row) => call('delete_todo', { id: row.id }));
 }
 
 // Adding: "add a todo to ...", "put X on my list", "note down X"; the group is what to do.
@@ -112,13 +123,16 @@ const ADD = new RegExp(
 // "something for my list: renew the permit"
 const FOR_MY_LIST = /^(?:something|one more|another one) for my (?:list|todos)\b[:,]?\s*(.*)$/i;
 
-function add(text: string, clock: Clock): Understanding | null {
+// What a caller may say before a todo's title when the request is known to be adding one.
+const ASKING_TO_ADD = /^.*?\b(?:add|put|stick|pop|jot|write|note|make a note|new todo|new task|todo|task)\b(?:\s+(?:down|in|on|to|that|a|an|the|new|todo|task|one|item|note|for me))*[:,]?\s+/i;
+
+function add(text: string, clock: Clock, sure = false): Understanding | null {
   const create = FOR_MY_LIST.exec(text) ?? ADD.exec(text);
   const need = NEED.exec(text);
-  if (!create && !need) return null;
+  if (!create && !need && !sure) return null;
   // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
-  const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in)\s+my\s+(?:todos|todo list|list|tasks)$/i.exec(text);
-  const body = (addsThat?.[1] ?? need?.[1] ?? create?.[1] ?? '')
+  const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in|down)(?:\s+(?:on\s+)?my\s+(?:todos|todo list|list|tasks))?(?:\s+for me)?$/i.exec(text);
+  const body = (addsThat?.[1] ?? need?.[1] ?? create?.[1] ?? text.replace(ASKING_TO_ADD, ''))
     .replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '')
     .replace(/^that\s+i\s+need\s+to\s+/i, '')
     .replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '')
@@ -135,11 +149,26 @@ function add(text: string, clock: Clock): Understanding | null {
   });
 }
 
+/** A change to a todo: its priority, its date, or (said with neither) asked what. */
+function change(text: string, clock: Clock): Understanding {
+  if (priorityIn(text) || /\b(?:bump|raise|lower)\b/i.test(text)) return reprioritise(text, true) ?? ask(QUESTIONS.todoChange);
+  return redate(text, clock, true) ?? ask(QUESTIONS.todoChange);
+}
+
+/** The todo readers, each for a request known to be its kind: only the details are read. */
+export const todoRequests = {
+  create_todo: (text: string, clock: Clock) => add(text, clock, true),
+  list_todos: (text: string, clock: Clock) => list(text, clock, true),
+  complete_todo: (text: string) => complete(text, true),
+  update_todo: change,
+  delete_todo: (text: string) => remove(text, true),
+};
+
 export const todos: Reader = (text, clock) => {
   const listed = list(text, clock);
   if (listed) return listed;
   const rename = /\brename\s+(?:the\s+todo\s+|my\s+todo\s+)?(.+?)\s+to\s+(.+)$/i.exec(text);
-  if (rename) return todoTarget(rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
+  if (rename) return todoTarget('update_todo', rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
   // "add a high priority todo", "I need to ...": adding, even with a priority or a date in it.
   const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b/i.test(text);
   return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock);
