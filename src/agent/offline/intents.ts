@@ -50,7 +50,9 @@ export function understand(utterance: string, clock: Clock, context: Context, mo
 function decide(ruled: Understanding, ranked: Ranked[], text: string, clock: Clock, context: Context): Understanding {
   const [top] = ranked;
   const said = intentsOf(ruled);
-  if (!top || said.includes(top.intent)) return ruled;
+  // The model reads the words alone: a reading that rests on the call so far ("the second one", "more") stands.
+  const fromContext = ruled.kind === 'more' || (ruled.kind === 'find' && ruled.find.reference !== null);
+  if (!top || said.includes(top.intent) || fromContext) return ruled;
   const likelihood = Math.max(0, ...said.map((intent) => ranked.find((r) => r.intent === intent)?.probability ?? 0));
   const trusted = said.length === 0 ? top.probability >= ALONE && top.intent !== 'fallback' : top.probability >= OVERRULE && likelihood < UNLIKELY;
   return (trusted && REQUESTS[top.intent](text, clock, context)) || ruled;
@@ -100,7 +102,7 @@ function readFrom(first: number, text: string, clock: Clock, context: Context): 
     if (!understood) continue;
     // A name that may be a team's ("a todo for Sam"): what the later readers make of the words
     // stands when the caller has no team by that name. A second lookup is not chained on the first.
-    if (understood.kind === 'find' && understood.find.nouns.includes('team') && understood.find.words.length > 0) {
+    if (understood.kind === 'find' && understood.find.nouns.includes('team') && understood.find.words.length > 0 && !understood.find.otherwise) {
       const otherwise = readFrom(index + 1, text, clock, context);
       return otherwise.kind === 'find' ? otherwise : { kind: 'find', find: { ...understood.find, otherwise } };
     }

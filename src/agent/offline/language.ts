@@ -4,6 +4,7 @@
  * dentist", and the caller's own words turned round when we say them back.
  */
 import nlp from 'compromise';
+import { remembered } from './remembered.ts';
 
 /** Spoken text in one shape: plain quotes, no end punctuation, "todo" spelled one way, no filler at the start. */
 export function normalize(text: string): string {
@@ -13,7 +14,7 @@ export function normalize(text: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/[.!?]+$/, '')
-    .replace(/^(?:(?:ok(?:ay)?|so|um+|uh+|hey|hi|please|can you|could you|would you|will you|you can|i want you to|i'd like you to|actually|oh|well|and|no wait|wait|great|cool|right|alright|perfect|thanks)[, ]+)+/gi, '')
+    .replace(/^(?:(?:ok(?:ay)?|so|um+|uh+|hey|hi|please|oops|whoops|sorry|can you|could you|would you|will you|you can|i want you to|i'd like you to|actually|oh|well|and|no wait|wait|great|cool|right|alright|perfect|thanks)[, ]+)+/gi, '')
     // "remind me what's on my list", "tell me which teams I'm on": the question itself.
     .replace(/^(?:remind me|tell me)\s+(?=(?:what|which|who|when|where|how)\b)/i, '')
     .replace(/\bto-dos?\b/gi, (word) => (word.toLowerCase().endsWith('s') ? 'todos' : 'todo'))
@@ -38,7 +39,9 @@ const STOP = new Set(
 );
 
 /** The lemmas of the words in `text`, in order: "I bought the flights" → i, buy, the, flight. */
-export function lemmas(text: string): string[] {
+export const lemmas = remembered(lemmasOf);
+
+function lemmasOf(text: string): string[] {
   const doc = nlp(text.toLowerCase());
   doc.compute('root');
   const words: string[] = [];
@@ -57,10 +60,13 @@ export function contentWords(text: string): string[] {
 }
 
 /** True when the caller says what they did: "I called", "I've watered", or without "I": "paid the bill". */
-export function saysDone(text: string): boolean {
-  const doc = nlp(text);
+export const saysDone = remembered(saidDone);
+
+function saidDone(text: string): boolean {
   // "I've got a job interview" is having, not doing.
   if (/^i(?:'ve| have)?\s+got\b/i.test(text)) return false;
+  // Only the start says it, and tagging five words costs a fraction of tagging the sentence.
+  const doc = nlp(text.split(/\s+/).slice(0, 5).join(' '));
   if (/^i(?:'ve| have)?\b/i.test(text)) return doc.match('^i (have|#Adverb)? #PastTense').found;
   // Never a verb whose past is itself: "put milk on my list" is a request.
   const first = text.split(/\s+/)[0]?.toLowerCase() ?? '';

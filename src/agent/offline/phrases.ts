@@ -3,7 +3,7 @@
  * priorities said as adjectives, the words around a title, and the cue words of each domain.
  */
 
-export const PRONOUN = /^(?:it|that|this|that one|this one|them|those|these|one|something|anything|stuff|things?)$/i;
+export const PRONOUN = /^(?:it|that|this|that one|this one|them|those|these|one|something|anything|stuff|things?|(?:(?:one\s+)?more|another|a new|a|one|some)\s+(?:thing|item|task|todo|one)s?)$/i;
 const ORDINALS: Record<string, number> = { first: 0, second: 1, third: 2, fourth: 3, fifth: 4, sixth: 5, seventh: 6, eighth: 7, ninth: 8, tenth: 9, last: -1, '1st': 0, '2nd': 1, '3rd': 2, '4th': 3, '5th': 4 };
 
 const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
@@ -57,7 +57,7 @@ export function cleanTitle(text: string): string {
 }
 
 // What a question about todos asks, besides naming them: "anything left", "what do I need to get done".
-export const TODO_QUESTION = /\b(?:left|to do|get done|work(?:ing)? on|finished|completed|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
+export const TODO_QUESTION = /\b(?:left|to do|get done|work(?:ing)? on|finish(?:ed)?|complete(?:d)?|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
 export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?|plate)\b/i;
 export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
 export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;

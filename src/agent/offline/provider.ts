@@ -17,8 +17,8 @@ const ASKED = new Set<string>(Object.values(QUESTIONS));
 const MAX_FOLLOW_UPS = 4;
 const DROP = /^(?:cancel|never ?mind|forget (?:it|that)|stop|nothing|no|no thanks)$/i;
 
-/** What reads one utterance: the rules, with the intent model's second opinion. */
-type Read = (text: string, clock: Clock, context: Context) => Understanding;
+/** What reads one utterance: the rules, with the intent model's second opinion unless `rulesOnly`. */
+type Read = (text: string, clock: Clock, context: Context, rulesOnly?: boolean) => Understanding;
 
 let trained: IntentModel | undefined;
 
@@ -38,7 +38,7 @@ export function developmentIntentModel(): IntentModel {
  */
 export function createOfflineProvider(options: { intentModel?: IntentModel } = {}): ModelProvider {
   const model = options.intentModel ?? developmentIntentModel();
-  const read: Read = (text, clock, context) => understand(text, clock, context, model);
+  const read: Read = (text, clock, context, rulesOnly = false) => understand(text, clock, context, rulesOnly ? undefined : model);
   return {
     name: 'convonet.offline',
     model: 'offline-1',
@@ -91,8 +91,10 @@ function respond(request: ModelRequest, clock: Clock, read: Read): AssistantMess
 
 /** The caller's words, read with the question we last asked: an answer completes the request that led to it. */
 function understandTurn(text: string, clock: Clock, context: Context, history: ChatMessage[], read: Read): Understanding {
-  const fresh = read(text, clock, context);
   const asked = context.lastReply ?? '';
+  // An answer to our question ("at 6 tonight") completes the request that led to it: the model,
+  // reading the answer alone, would take it for a request of its own.
+  const fresh = read(text, clock, context, ASKED.has(asked));
   if (fresh.kind !== 'unknown' && fresh.kind !== 'more' && !(fresh.kind === 'find' && fresh.find.words.length <= 2 && /^which one\b/i.test(asked))) return fresh;
   if (DROP.test(normalize(text)) && (ASKED.has(asked) || /^which one\b/i.test(asked))) return { kind: 'say', text: "Okay, I've dropped that. What else can I do for you?" };
   // "Which one: A, or B?" answered with "the second" or "the dentist one".

@@ -5,6 +5,7 @@
  * What chrono does not read is said to it in words it does: "half past two" is "2:30".
  */
 import * as chrono from 'chrono-node';
+import { remembered } from './remembered.ts';
 import { addDays, localDate, offsetMinutes, startOfDay, weekday, zonedTime, type LocalDate, type LocalTime } from '../zoned-time.ts';
 
 export interface Clock {
@@ -14,6 +15,8 @@ export interface Clock {
 
 /** Hour given to a todo or reminder when only a day was said ("remind me tomorrow"). */
 export const DEFAULT_HOUR = 9;
+/** Hour something due "by the end of the week" is due. */
+const END_OF_DAY = 17;
 
 export interface When {
   /** The moment meant: a day and time, a day at DEFAULT_HOUR, or now plus "in two hours". */
@@ -32,6 +35,8 @@ export interface When {
   range: { from: Date; to: Date } | null;
   /** "next week" said without a day: moving something there keeps its day and time. */
   nextWeek: boolean;
+  /** When something due in the span said is due ("this weekend": Saturday morning); null without a span. */
+  due: Date | null;
   /** The words left when the date and time words are taken out (a title, a message). */
   rest: string;
 }
@@ -63,6 +68,8 @@ function amountInWords(tens: string | undefined, unit: string | undefined, small
 /** Clock times as chrono reads them: "half past two" → "2:30", "quarter to five" → "4:45", "at five" → "at 5". */
 function spokenClock(text: string, today: LocalDate): string {
   return text
+    // "an hour and a half": ninety minutes, as chrono reads them.
+    .replace(/\b(an?|one|two|three|four|five|\d+)\s+(?:hours?\s+and\s+a\s+half|and\s+a\s+half\s+hours?)\b/gi, (_, hours: string) => `${amount(hours) * 60 + 30} minutes`)
     .replace(AMOUNT, (_, tens: string | undefined, unit: string | undefined, small: string | undefined, what: string) => `${amountInWords(tens, unit, small)} ${what}`)
     // "7:45 tomorrow morning": the day and its part first, as chrono reads them together.
     .replace(/\b(?:at\s+)?(\d{1,2}(?::\d{2})?)\s+((?:today|tomorrow|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:morning|afternoon|evening|night))\b/gi, '$2 at $1')
@@ -137,24 +144,32 @@ function readDuration(cursor: Taken): number | null {
   return amount(said[1] ?? '') * unit + (said[3] ? unit / 2 : 0);
 }
 
-/** The whole days a listing means when the caller names a week or a weekend. */
-function readSpan(cursor: Taken, today: LocalDate, timeZone: string): { from: Date; to: Date } | null {
+/**
+ * The whole days a listing means when the caller names a week or a weekend, and when something
+ * due in them is due: the Saturday morning of a weekend, the Friday evening of a week, the Monday
+ * morning of next week.
+ */
+function readSpan(cursor: Taken, today: LocalDate, timeZone: string): { from: Date; to: Date; due: Date } | null {
   const monday = (day: LocalDate): LocalDate => addDays(day, 7 - ((weekday(day) + 6) % 7));
-  const days = (from: LocalDate, to: LocalDate) => ({ from: startOfDay(from, timeZone), to: startOfDay(to, timeZone) });
+  const span = (from: LocalDate, to: LocalDate, due: LocalDate, hour: number) => ({
+    from: startOfDay(from, timeZone),
+    to: startOfDay(to, timeZone),
+    due: zonedTime(due, { hour, minute: 0 }, timeZone),
+  });
   const day = weekday(today);
-  if (take(cursor, /\b(?:this|the)\s+weekend\b|\bweekend\b/i)) {
-    const saturday = day === 0 ? addDays(today, -1) : addDays(today, (6 - day + 7) % 7);
-    return days(day === 0 ? today : saturday, addDays(saturday, 2));
-  }
   if (take(cursor, /\bnext\s+weekend\b/i)) {
     const saturday = addDays(today, ((6 - day + 7) % 7) + 7);
-    return days(saturday, addDays(saturday, 2));
+    return span(saturday, addDays(saturday, 2), saturday, DEFAULT_HOUR);
   }
-  if (take(cursor, /\bnext\s+week\b/i)) return days(monday(today), addDays(monday(today), 7));
+  if (take(cursor, /\b(?:this|the)\s+weekend\b|\bweekend\b/i)) {
+    const saturday = day === 0 ? addDays(today, -1) : addDays(today, (6 - day + 7) % 7);
+    return span(day === 0 ? today : saturday, addDays(saturday, 2), day === 0 ? today : saturday, DEFAULT_HOUR);
+  }
+  if (take(cursor, /\bnext\s+week\b/i)) return span(monday(today), addDays(monday(today), 7), monday(today), DEFAULT_HOUR);
   // On a Saturday or Sunday, "this week" is the week ahead: what is left of this one is the weekend.
-  if (take(cursor, /\b(?:this|the|my)\s+(?:coming\s+)?week\b|\bthe\s+rest\s+of\s+the\s+week\b/i)) {
+  if (take(cursor, /\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+week\b|\b(?:this|the|my)\s+(?:coming\s+)?week\b|\bthe\s+rest\s+of\s+the\s+week\b/i)) {
     const end = day === 6 || day === 0 ? addDays(monday(today), 7) : monday(today);
-    return days(today, end);
+    return span(today, end, addDays(end, -3), END_OF_DAY);
   }
   return null;
 }
@@ -180,8 +195,17 @@ function tidy(text: string): string {
     .trim();
 }
 
-/** Reads the date, time, span and shift out of a phrase, against `clock`. */
+const remember = remembered((key: string): When => {
+  const [now, timezone, text] = key.split('\u0000') as [string, string, string];
+  return readWhenAt(text, { now: new Date(Number(now)), timezone });
+});
+
+/** Reads the date, time, span and shift out of a phrase, against `clock`. The result is shared: never change it. */
 export function readWhen(text: string, clock: Clock): When {
+  return remember(`${clock.now.getTime()}\u0000${clock.timezone}\u0000${text}`);
+}
+
+function readWhenAt(text: string, clock: Clock): When {
   const { now, timezone } = clock;
   const today = localDate(now, timezone);
   const cursor: Taken = { text: ` ${spokenClock(text, today)} ` };
@@ -244,17 +268,18 @@ export function readWhen(text: string, clock: Clock): When {
 
   const rest = tidy(cursor.text.replace(/\s;(?=\s)/g, ''));
   const nextWeek = /\bnext\s+week\b/i.test(text);
-  const range = span ?? (day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null);
+  const due = span?.due ?? null;
+  const range = span ? { from: span.from, to: span.to } : day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null;
   // "in twenty minutes" is a wait from now; "at 8 in the morning" is a clock time, placed below with
   // the offset of its own date (chrono's instant carries today's, wrong across a clock change).
   const relative = results.find((result) => /\b(?:in|within)\s+(?:an?|\d|half)/i.test(result.text) && result.start.isCertain('minute'));
   if (relative) {
     const at = relative.start.date();
-    return { at, day: localDate(at, timezone), hasTime: true, hasDay: true, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
+    return { at, day: localDate(at, timezone), hasTime: true, hasDay: true, durationMinutes, then, shiftMinutes, range, nextWeek, due, rest };
   }
   if (day) {
     const at = zonedTime(day, time ?? { hour: DEFAULT_HOUR, minute: 0 }, timezone);
-    return { at, day, hasTime: time !== null, hasDay, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
+    return { at, day, hasTime: time !== null, hasDay, durationMinutes, then, shiftMinutes, range, nextWeek, due, rest };
   }
   if (time) {
     // A time alone is the next time the clock shows it: today, or tomorrow if it has passed.
@@ -264,9 +289,9 @@ export function readWhen(text: string, clock: Clock): When {
       on = addDays(today, 1);
       at = zonedTime(on, time, timezone);
     }
-    return { at, day: on, hasTime: true, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
+    return { at, day: on, hasTime: true, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, due, rest };
   }
-  return { at: null, day: null, hasTime: false, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, rest };
+  return { at: null, day: null, hasTime: false, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, due, rest };
 }
 
 /** A clock time said without am or pm: nobody books a 3 AM meeting by phone, so 1 to 7 mean afternoon. */

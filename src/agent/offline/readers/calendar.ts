@@ -25,6 +25,8 @@ const SCHEDULE: RegExp[] = [
   /^(?:add|put)\s+(.+?\s+(?:on|to|in|into)\s+my\s+calendar\b.*)$/i,
   // "I'm seeing the accountant on the 11th at 2, add it to my calendar", "there's a concert on the 17th, can you add it"
   /^(?:i have|i've got|i'm|i am|there's|there is)\s+(?!to\b)(.+?),?\s+(?:can you\s+|could you\s+|please\s+)?(?:put|add|pop|stick|pencil|write|book)\s+(?:it|that|this)(?:\s+(?:in|down))?(?:\s+(?:on|in|to|into)\s+(?:my\s+|the\s+)?(?:calendar|diary|schedule|agenda))?(?:\s+for me)?$/i,
+  // "I need to see the accountant on Friday at 11, put it in my calendar": anything, then where it goes.
+  /^(?:i\s+(?:need|have|must|want)\s+to\s+|i've got to\s+)?(.+?),?\s+(?:can you\s+|could you\s+|please\s+)?(?:put|add|pop|stick|pencil|write|book)\s+(?:it|that|this)(?:\s+(?:in|down))?\s+(?:on|in|to|into)\s+(?:my\s+|the\s+)?(?:calendar|diary|schedule|agenda)(?:\s+for me)?$/i,
 ];
 
 // What a question about the caller's time is made of, besides the time: "what does Friday look
@@ -117,7 +119,7 @@ const ASKING_TO_SCHEDULE = /^.*?\b(?:add|put|pop|stick|book|schedule|set up|arra
 
 function schedule(text: string, clock: Clock, sure = false): Understanding | null {
   const said = SCHEDULE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
-  if (!sure && (!said || /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text) || /\b(?:todo|task)\b/i.test(text))) return null;
+  if (!sure && (!said || /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text) || /\b(?:todos?|tasks?|(?:the|my) list)\b/i.test(text))) return null;
   const body = (said?.[1] ?? text.replace(ASKING_TO_SCHEDULE, ''))
     .replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ')
     .replace(/\s+(?:on|to|in|into)\s+(?:my|the)\s+(?:calendar|diary|schedule|agenda)\b,?/i, ' ')
@@ -141,6 +143,8 @@ function schedule(text: string, clock: Clock, sure = false): Understanding | nul
   });
 }
 
+const GENERIC_EVENT = new Set(['next', 'first', 'meeting', 'appointment', 'thing', 'up']);
+
 /** "when is my dentist appointment", "what's on Friday", "am I free tomorrow". */
 function question(text: string, when: When, clock: Clock, sure = false): Understanding | null {
   if (!sure && (TODO_WORDS.test(text) || TODO_QUESTION.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
@@ -148,7 +152,10 @@ function question(text: string, when: When, clock: Clock, sure = false): Underst
   if (asksWhen && !REMINDER_WORDS.test(text)) {
     // Looked for over two months, and only what was asked about is answered.
     const today = listingRange({ ...when, range: null }, clock).from;
-    return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, contentWords(asksWhen[1] ?? ''));
+    // "when's my next meeting" names no event: what comes next is the answer.
+    const about = contentWords(asksWhen[1] ?? '').filter((word) => !GENERIC_EVENT.has(word));
+    if (about.length === 0) return call('list_calendar_events', { from: iso(clock.now, clock), to: iso(new Date(clock.now.getTime() + 14 * 24 * 3_600_000), clock) });
+    return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, about);
   }
   const day = /\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when;
   if (!sure && !CALENDAR.test(text) && !asksAboutTime(text, day)) return null;

@@ -4,7 +4,9 @@ import type { Context } from '../context.ts';
 import { ask, call, HELP, QUESTIONS, type Reader, type Understanding } from '../understanding.ts';
 
 export const smallTalk: Reader = (text) => {
-  if (/^(?:help|what can you do|what can i (?:say|ask|do)(?: you)?|what do you do|how does this work|what are my options)\b/i.test(text)) return { kind: 'say', text: HELP };
+  if (/^(?:help|what can i (?:say|ask|do)(?: you)?|how does this work|what are my options)\b|^what (?:can|could|are|do) you (?:do|able to do|help (?:me )?with|good for)\b|\bhow do i use (?:this|it|you)\b|^i'm new\b/i.test(text)) {
+    return { kind: 'say', text: HELP };
+  }
   const how = /^how (?:do|can) i (?:add|set|make|create|check|see|hear|cancel|delete|move)\s+(?:a |an |my )?(\w+)/i.exec(text);
   if (how) {
     const thing = how[1]?.toLowerCase() ?? '';
@@ -37,7 +39,7 @@ export const transfer: Reader = (text) => {
 };
 
 export const feedback: Reader = (text) => {
-  const said = /^(?:(?:i(?: want| would like|'d like) to|let me|can i) (?:leave|give|make|send|file|lodge) (?:you )?|(?:i have|i've got|here's|here is)\s+)?(?:some |a |quick |my )*(?:feedback|comment|suggestion|complaint)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
+  const said = /^(?:(?:i(?: want| would like|'d like) to|let me|can i) (?:leave|give|make|send|file|lodge|suggest|request) (?:you )?|(?:i have|i've got|here's|here is)\s+)?(?:some |a |an |quick |my )*(?:feedback|comment|suggestion|complaint|feature(?: request)?|idea)s?\b\s*[:,-]?\s*(.*)$/i.exec(text);
   if (said) {
     const comment = (said[1] ?? '').trim();
     return comment ? call('record_feedback', { comment }) : ask(QUESTIONS.feedback);

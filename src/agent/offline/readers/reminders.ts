@@ -46,8 +46,9 @@ function createReminder(text: string, clock: Clock, context: Context, sure = fal
   // "remind me about it": the thing last talked about.
   if (/^about (?:it|that|this)$/i.test(message) || pronounOnly(message)) message = context.item ? nameOf(context.item.row) : '';
   if (!message) return ask(QUESTIONS.reminderMessage);
-  if (!when.at) return ask(QUESTIONS.reminderTime);
-  return call('create_reminder', { message, remind_at: iso(when.at, clock) });
+  const at = when.at ?? when.due;
+  if (!at) return ask(QUESTIONS.reminderTime);
+  return call('create_reminder', { message, remind_at: iso(at, clock) });
 }
 
 /** The reminder readers, each for a request known to be its kind: only the details are read. */

@@ -30,6 +30,8 @@ interface Naming {
   said: string;
   /** Said without the word "team": only a team if the caller has one by that name. */
   loose: boolean;
+  /** "a team task for the offsite": a team was asked for, so a name that fits none is asked about, not read otherwise. */
+  teamSaid?: boolean;
 }
 
 // Words that stand where a team's name would but are not one: "a todo for tomorrow", "my list".
@@ -74,7 +76,7 @@ function namingIn(text: string, context: { team: string | null }): Naming | null
   for (const pattern of LOOSE) {
     const loose = pattern.exec(named ? text.replace(named[0], ' ') : text);
     const name = loose?.[1];
-    if (loose && name && !NOT_A_NAME.has(name.toLowerCase())) return { name, said: loose[0], loose: !named };
+    if (loose && name && !NOT_A_NAME.has(name.toLowerCase())) return { name, said: loose[0], loose: true, teamSaid: !!named };
   }
   return named ? { name: null, said: named[0], loose: false } : null;
 }
@@ -107,7 +109,7 @@ function newTodo(text: string, naming: Naming, clock: Clock): Json | null {
     title,
     ...(assignee ? { assignee } : {}),
     ...(priority ? { priority: priority.priority } : {}),
-    ...(when.at && when.hasDay ? { due_at: iso(when.at, clock) } : {}),
+    ...(when.at && when.hasDay ? { due_at: iso(when.at, clock) } : when.due ? { due_at: iso(when.due, clock) } : {}),
   };
 }
 
@@ -139,6 +141,7 @@ function findTeam(action: Action, text: string, naming: Naming | null, act: (tea
       question: QUESTIONS.team,
       // A viewer cannot add to a team: asked which, only the teams they can add to are offered.
       ...(action === 'add' && !naming?.name ? { only: (row: Json) => row.role !== 'viewer' } : {}),
+      ...(naming?.teamSaid ? { otherwise: ask(QUESTIONS.team) } : {}),
     },
   };
 }

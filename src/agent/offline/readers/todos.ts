@@ -28,7 +28,7 @@ function list(text: string, clock: Clock, sure = false): Understanding | null {
   const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (!sure && (!asking || !aboutTodos || changing)) return null;
-  const finished = /\b(?:have i|did i|i've|i have)\b.*\b(?:finished|completed|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
+  const finished = /\b(?:have i|did i|i've|i have)\b(?!\s+to\b).*\b(?:finish(?:ed)?|complete(?:d)?|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
   const args: Json = { completed: finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text) };
   const priority = priorityIn(text);
   if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
@@ -116,7 +116,7 @@ function remove(text: string, sure = false): Understanding | null {
 
 // Adding: "add a todo to ...", "put X on my list", "note down X"; the group is what to do.
 const ADD = new RegExp(
-  String.raw`\b(?:add|create|make|put|stick|pop|new|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`,
+  String.raw`\b(?:add|create|make|put|stick|pop|new(?=\s+(?:todo|task|item|one|thing)|\s*:)|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`,
   'i',
 );
 
@@ -131,9 +131,11 @@ function add(text: string, clock: Clock, sure = false): Understanding | null {
   const need = NEED.exec(text);
   if (!create && !need && !sure) return null;
   // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
-  const addsThat = /^(.+?),?\s+(?:add|put)\s+(?:that|it|this)\s+(?:to|on|in|down)(?:\s+(?:on\s+)?my\s+(?:todos|todo list|list|tasks))?(?:\s+for me)?$/i.exec(text);
+  const addsThat = /^(.+?),?\s+(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?$/i.exec(text);
   const body = (addsThat?.[1] ?? need?.[1] ?? create?.[1] ?? text.replace(ASKING_TO_ADD, ''))
     .replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '')
+    .replace(/^i\s+(?:should|must|ought to|gotta)\s+/i, '')
+    .replace(/^(?:add|put|write down|note down|jot down)\s+/i, '')
     .replace(/^that\s+i\s+need\s+to\s+/i, '')
     .replace(/^(?:i\s+need\s+to\s+)?remember\s+to\s+/i, '')
     .replace(/(?:^|\s+)(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b:?/i, ' ');
@@ -145,7 +147,7 @@ function add(text: string, clock: Clock, sure = false): Understanding | null {
   return call('create_todo', {
     title,
     ...(priority ? { priority: priority.priority } : {}),
-    ...(when.at && (when.hasDay || when.hasTime) ? { due_at: iso(when.at, clock) } : {}),
+    ...(when.at && (when.hasDay || when.hasTime) ? { due_at: iso(when.at, clock) } : when.due ? { due_at: iso(when.due, clock) } : {}),
   });
 }
 
