@@ -71,6 +71,33 @@ describe('spoken time', () => {
     expect(on('in an hour', friday)).to.equal('2027-03-12T11:00:00-05:00');
   });
 
+  it('when a span of days is said for something due, then it is due in it: a weekend\'s Saturday morning, a week\'s Friday evening', () => {
+    const due = (text: string) => {
+      const when = readWhen(text, { now: NOW, timezone: NY });
+      return [when.due && toZonedIso(when.due, NY), when.rest];
+    };
+    expect(due('buy a charger by the end of the week')).to.deep.equal(['2026-12-04T17:00:00-05:00', 'buy a charger']);
+    expect(due('call my sister this weekend')).to.deep.equal(['2026-12-05T09:00:00-05:00', 'call my sister']);
+    expect(due('get a haircut next week')).to.deep.equal(['2026-12-07T09:00:00-05:00', 'get a haircut']);
+    expect(due('next weekend')[0]).to.equal('2026-12-12T09:00:00-05:00');
+  });
+
+  it('when a wait or a length is "an hour and a half", then it is ninety minutes', () => {
+    expect(at('in an hour and a half')).to.equal('2026-12-02T11:30:00-05:00');
+    expect(readWhen('a two and a half hour workshop on Monday at 1pm', { now: NOW, timezone: NY }).durationMinutes).to.equal(150);
+  });
+
+  it('when a clock time is said the British way, then 9.30 is half past nine', () => {
+    expect(at('next Thursday at 9.30')).to.equal('2026-12-10T09:30:00-05:00');
+    expect(at('tomorrow 7.45 am')).to.equal('2026-12-03T07:45:00-05:00');
+  });
+
+  it('when a part of the day names a thing ("parents\' evening"), then the date after it still counts and the name keeps it', () => {
+    const when = readWhen("the parents' evening on Thursday at 6", { now: NOW, timezone: NY });
+    expect([when.at && toZonedIso(when.at, NY), when.rest]).to.deep.equal(['2026-12-03T18:00:00-05:00', "the parents' evening"]);
+    expect(readWhen('parents evening on the 10th at 7', { now: NOW, timezone: NY }).rest).to.equal('parents evening');
+  });
+
   it('when time words are taken out, then the rest is the title', () => {
     const when = readWhen('meeting with Bob on Monday at 10 am for an hour', { now: NOW, timezone: NY });
     expect(when.rest).to.equal('meeting with Bob');

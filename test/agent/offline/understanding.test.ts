@@ -198,6 +198,55 @@ describe('the offline agent, on what people actually say (issue #14)', function 
     });
   });
 
+  describe('what fresh phrasings showed (dev8, dev9)', () => {
+    it('when an event is said with where it is, then the place is its location, not part of its title', async () => {
+      const { uses } = await call(['add an event called board meeting on Monday at 9 in the conference room']);
+      expect(last(uses[0]!)?.args).to.deep.equal({ title: 'board meeting', location: 'the conference room', starts_at: '2026-12-07T09:00:00-05:00' });
+    });
+
+    it('when the caller says what they have to do and asks for it in the diary, then it is an event, not a todo', async () => {
+      const { uses } = await call(['I need to see the accountant on Friday at 11, put it in my calendar']);
+      expect(last(uses[0]!)).to.deep.include({ name: 'create_calendar_event', args: { title: 'see the accountant', starts_at: '2026-12-04T11:00:00-05:00' } });
+    });
+
+    it('when the caller asks about a reminder for something, then only that reminder is read', async () => {
+      const { heard } = await call(['is there a reminder about my passport']);
+      expect(heard[0]).to.equal('Renew your passport, Friday, January 1st, 2027 at 9 AM.');
+    });
+
+    it('when the caller asks when their next meeting is, then what comes next is read', async () => {
+      const { heard } = await call(["when's my next meeting"]);
+      expect(heard[0]).to.match(/^You have 8 events between today at 10 AM and .*: Call with the accountant today at 3 PM,/);
+    });
+
+    it('when the caller complains about the assistant, then it is feedback, not a request for a person or a todo', async () => {
+      const { uses } = await call(["I'd like to make a complaint, you keep mishearing me"]);
+      expect(last(uses[0]!)).to.deep.include({ name: 'record_feedback', args: { comment: 'you keep mishearing me' } });
+    });
+
+    it('when the caller says "oops, delete that" after adding a todo, then that todo goes', async () => {
+      const { uses } = await call(['add a todo to buy stamps', 'oops, delete that']);
+      expect(last(uses[1]!)?.name).to.equal('delete_todo');
+      expect(await todo('buy stamps')).to.equal(undefined);
+    });
+
+    it('when the caller answers our question about the time with a time alone, then the reminder is set', async () => {
+      const { heard, uses } = await call(['remind me to feed the cat', 'at 6 tonight']);
+      expect(heard[0]).to.equal('When should I remind you?');
+      expect(last(uses[1]!)).to.deep.include({ name: 'create_reminder', args: { message: 'feed the cat', remind_at: '2026-12-02T18:00:00-05:00' } });
+    });
+
+    it('when a todo is said to be no longer a priority, then its priority is low', async () => {
+      await call(["the flights aren't a priority any more"]);
+      expect((await todo('book flights for the conference'))?.priority).to.equal('low');
+    });
+
+    it('when a todo is due by the end of the week, then it is due on Friday', async () => {
+      const { uses } = await call(['add a todo to buy a new phone charger by the end of the week']);
+      expect(last(uses[0]!)?.args).to.deep.equal({ title: 'buy a new phone charger', due_at: '2026-12-04T17:00:00-05:00' });
+    });
+  });
+
   describe('requests it does not handle', () => {
     it('when the caller asks about the weather on a day, then no tool is called and the answer says what it can do', async () => {
       const { heard, uses } = await call(["what's the weather like on Friday"]);
