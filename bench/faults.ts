@@ -1,4 +1,4 @@
-// The fault figures the README quotes, at the default settings (14 s webhook deadline, 10 s turn
+// The fault figures docs/benchmarks.md quotes, at the default settings (14 s webhook deadline, 10 s turn
 // timeout, 3 redirects, 8 s tool timeout), on two app instances sharing one PostgreSQL database:
 // how many requests a failing model server gets per turn, how soon a caller hears that the model
 // is unreachable, and the slowest webhook answer while a table or a call row stays locked.

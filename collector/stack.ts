@@ -25,7 +25,7 @@ same configuration files and ports, building the collector and Jaeger first when
   npm run stack
 
 Sentry joins with SENTRY_OTLP_ENDPOINT and SENTRY_PUBLIC_KEY; every address can be moved with its
-variable (README, Local debugging). Ctrl-C stops everything.
+variable (docs/collector.md). Ctrl-C stops everything.
 `;
 
 function say(line: string): void {

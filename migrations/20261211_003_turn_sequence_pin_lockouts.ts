@@ -22,7 +22,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('calls', (t) => t.text('stir_verstat'));
 
   // Wrong PINs per account, counted apart for calls whose caller ID the carrier vouched for
-  // ("attested") and all others, so that a spoofer exhausts only the others'. See README, "PIN".
+  // ("attested") and all others, so that a spoofer exhausts only the others'. See docs/operations.md, "PIN and lockout".
   await knex.schema.createTable('pin_lockouts', (t) => {
     t.uuid('user_id').notNullable().references('users.id').onDelete('CASCADE');
     t.text('bucket').checkIn(['attested', 'unattested']).notNullable();

@@ -19,7 +19,7 @@ unless DATABASE_URL is set, and the offline agent unless OPENAI_API_KEY is set.
   npm start
 
 Configuration is environment variables, or a .env file in the project root (the environment
-wins); the README's Configuration section lists them. A problem at start is one line on stderr
+wins); docs/configuration.md lists them. A problem at start is one line on stderr
 and exit code 1.`,
 });
 

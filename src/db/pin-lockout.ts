@@ -4,7 +4,7 @@ import type { Executor } from './knex.ts';
  * Wrong PINs are counted per account and per bucket: calls whose caller ID the carrier vouched
  * for (STIR/SHAKEN full attestation, "A") in one, every other call in the other. Caller ID can
  * be spoofed, but not with full attestation, so a spoofer can only ever lock the unattested
- * bucket, and the owner calling from their own line keeps getting in. README, "PIN and lockout".
+ * bucket, and the owner calling from their own line keeps getting in. docs/operations.md, "PIN and lockout".
  */
 export type PinBucket = 'attested' | 'unattested';
 

@@ -11,7 +11,7 @@ import { propagation } from '@opentelemetry/api';
  * put its one refused (403) HTTP span into a trace of its choosing, exactly as any client can
  * with a `traceparent` header. It reaches nothing else: the app never reads identity from a
  * trace context, and Twilio signs the whole URL, so a genuine webhook's context is the one the
- * app wrote. README "One trace per call" has the full reasoning.
+ * app wrote. docs/telemetry.md, "One trace per call", has the full reasoning.
  *
  * Costs a substring test per request; the query is parsed only when it carries a context.
  */
