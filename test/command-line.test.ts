@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -54,6 +55,18 @@ describe('every npm run script', function () {
   it('when "npm run eval:offline -- --part" names no part, then one line says which there are, exit 2, and nothing is played', async () => {
     const run = await runScript('eval:offline', ['--part', 'everything'], { cwd: scratch.path, env: { OTEL_SDK_DISABLED: 'true' } });
     expect([run.code, run.stderr, run.stdout]).to.deep.equal([2, ['--part is development or held-out: see npm run eval:offline -- --help'], []]);
+  });
+
+  it('when the port "npm run otel:tail" wants is taken, then one line names it and the fix, exit 1, no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const run = await runScript('otel:tail', ['--port', String(port)], { cwd: scratch.path, env: { OTEL_SDK_DISABLED: 'true' } });
+      expect([run.code, run.stderr]).to.deep.equal([1, [`port ${port} on 127.0.0.1 is already in use (a collector, or another otel:tail?): stop it, or pass --port`]]);
+    } finally {
+      taken.close();
+    }
   });
 
   it('when "npm run seed -- --help" runs, then no database is touched: no demo caller, no embedded directory', async () => {

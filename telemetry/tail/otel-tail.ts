@@ -99,7 +99,12 @@ function onBatch(batch: ReceivedBatch): void {
   batch.logs.forEach(onLog);
 }
 
-const receiver = await startOtlpReceiver({ host: values.host, port });
+const receiver = await startOtlpReceiver({ host: values.host, port }).catch((error: NodeJS.ErrnoException) => {
+  // The commonest cause: a collector (npm run stack, docker compose) already holds 4318.
+  if (error.code !== 'EADDRINUSE') throw error;
+  process.stderr.write(`port ${port} on ${values.host} is already in use (a collector, or another otel:tail?): stop it, or pass --port\n`);
+  process.exit(1);
+});
 receiver.subscribe((batch) => {
   onBatch(batch);
   // The viewer streams; nothing needs the history, so keep memory flat on long sessions.
