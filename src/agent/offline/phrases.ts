@@ -47,6 +47,8 @@ export function cleanTitle(text: string): string {
   return text
     .replace(/\s+/g, ' ')
     .trim()
+    // A second sentence is said about the title, never part of it: "..., please? Ideally by Friday".
+    .replace(/[?!.]\s+[A-Z].*$/, '')
     .replace(/^(?:(?:called|named|titled|that says|saying|to say|that|which is|:|-|,)\s*)+/i, '')
     .replace(/^(?:a|an|the)\s+(?=\S+\s+\S)/i, '')
     .replace(/[\s,]+(?:please|for me|thanks|thank you|it's|it is|that's)$/i, '')

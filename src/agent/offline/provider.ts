@@ -196,7 +196,7 @@ function act(understood: Understanding, request: ModelRequest, clock: Clock, con
     case 'elsewhere':
       return say(fallback(context, "Sorry, I can't help with that."));
     case 'more':
-      return context.listing ? say(speakMore(context.listing, clock)) : say(fallback(context));
+      return context.listing ? say(speakMore(context.listing, clock, understood.all)) : say(fallback(context));
     case 'find': {
       const { find } = understood;
       if (find.reference !== null) {

@@ -21,8 +21,8 @@ export function spoken(text: string): string {
 }
 
 /** "a", "a and b", "a, b and c", then "and 4 more; say more to hear them". */
-export function spokenList(items: string[], from = 0): string {
-  const shown = items.slice(from, from + PAGE);
+export function spokenList(items: string[], from = 0, page = PAGE): string {
+  const shown = items.slice(from, from + page);
   const left = items.length - from - shown.length;
   const joined = shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}` : (shown[0] ?? '');
   return left > 0 ? `${joined}, and ${left} more; say more to hear them` : joined;
@@ -87,10 +87,10 @@ function itemPhrases(listing: Pick<Listing, 'tool' | 'args' | 'result' | 'items'
   }
 }
 
-/** The next page of a list the caller has heard part of. */
-export function speakMore(listing: Listing, clock: Clock): string {
+/** The next page of a list the caller has heard part of; `all`: everything left of it. */
+export function speakMore(listing: Listing, clock: Clock, all = false): string {
   if (listing.heard >= listing.items.length) return "That's all of them.";
-  return sentence(capitalize(spokenList(itemPhrases(listing, clock), listing.heard)));
+  return sentence(capitalize(spokenList(itemPhrases(listing, clock), listing.heard, all ? Infinity : PAGE)));
 }
 
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -31,7 +31,8 @@ export type Understanding =
   | { kind: 'find'; find: Find }
   | { kind: 'ask'; question: string }
   | { kind: 'say'; text: string }
-  | { kind: 'more' }
+  /** The next page of the last list; `all`: everything left of it ("read me the rest"). */
+  | { kind: 'more'; all?: boolean }
   /** Something this assistant does not do: the weather, a ride, the news. */
   | { kind: 'elsewhere' }
   | { kind: 'unknown' };

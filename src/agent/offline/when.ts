@@ -52,6 +52,15 @@ const MINUTE_WORD = `(${Object.keys(MINUTES).sort((a, b) => b.length - a.length)
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
+// Days of the month said in words: "on the fourteenth", "before the twenty-first".
+const ORDINAL_DAYS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth', 'twentieth'];
+const ORDINAL_DAY = new RegExp(`\\b(on|for|by|before|until|till|after|from|to|since)\\s+the\\s+(?:(twenty|thirty)[\\s-])?(${ORDINAL_DAYS.join('|')}|twentieth|thirtieth)\\b(?!\\s+(?:one|item|todo|task|event|reminder|team)s?\\b)`, 'gi');
+
+function ordinalDay(tens: string | undefined, word: string): number {
+  const base = word.toLowerCase() === 'thirtieth' ? 30 : ORDINAL_DAYS.indexOf(word.toLowerCase()) + 1;
+  return base + (tens?.toLowerCase() === 'twenty' ? 20 : tens?.toLowerCase() === 'thirty' ? 30 : 0);
+}
+
 const hourOf = (word: string): number => HOURS[word.toLowerCase()] ?? Number(word);
 const previousHour = (hour: number): number => (hour === 1 ? 12 : hour - 1);
 
@@ -74,6 +83,10 @@ function spokenClock(text: string, today: LocalDate): string {
     // "7:45 tomorrow morning": the day and its part first, as chrono reads them together.
     .replace(/\b(?:at\s+)?(\d{1,2}(?::\d{2})?)\s+((?:today|tomorrow|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:morning|afternoon|evening|night))\b/gi, '$2 at $1')
     .replace(/\b(\w+day)'s\b/gi, '$1')
+    // "on the fourteenth": the day of the month in figures, read with the rule for "the 14th" below.
+    .replace(ORDINAL_DAY, (_, word: string, tens: string | undefined, day: string) => `${word} the ${ordinalDay(tens, day)}th`)
+    // "7 in the evening", "nine at night": the part of the day says which half.
+    .replace(new RegExp(`\\b${HOUR_WORD}(?::(\\d{2}))?\\s+(in the (?:morning|afternoon|evening)|at night)\\b`, 'gi'), (_, h: string, m: string | undefined, part: string) => `${hourOf(h)}:${m ?? '00'} ${/morning/i.test(part) ? 'am' : 'pm'}`)
     // "at 9.30", "9.30 am": a British clock time.
     .replace(/\b((?:at|by|from|to|until|till|around)\s+\d{1,2})\.(\d{2})\b|\b(\d{1,2})\.(\d{2})(?=\s*(?:am|pm)\b)/gi, (_, at: string | undefined, m1: string | undefined, h: string | undefined, m2: string | undefined) => (at ? `${at}:${m1}` : `${h}:${m2}`))
     // "the parents' evening on Thursday at 6": a part of the day after a noun names a thing, and chrono
@@ -165,6 +178,11 @@ function readSpan(cursor: Taken, today: LocalDate, timeZone: string): { from: Da
     const saturday = day === 0 ? addDays(today, -1) : addDays(today, (6 - day + 7) % 7);
     return span(day === 0 ? today : saturday, addDays(saturday, 2), day === 0 ? today : saturday, DEFAULT_HOUR);
   }
+  // "over the next week", "the coming seven days": a week from today, not the calendar week.
+  if (take(cursor, /\b(?:(?:over|in|for|during|within)\s+)?the\s+(?:next|coming)\s+(?:week|seven days|7 days)\b|\b(?:over|in|within)\s+the\s+next\s+few\s+days\b/i)) {
+    return span(today, addDays(today, 7), addDays(today, 6), END_OF_DAY);
+  }
+  if (take(cursor, /\b(?:by\s+)?(?:the\s+)?end\s+of\s+next\s+week\b/i)) return span(monday(today), addDays(monday(today), 7), addDays(monday(today), 4), END_OF_DAY);
   if (take(cursor, /\bnext\s+week\b/i)) return span(monday(today), addDays(monday(today), 7), monday(today), DEFAULT_HOUR);
   // On a Saturday or Sunday, "this week" is the week ahead: what is left of this one is the weekend.
   if (take(cursor, /\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+week\b|\b(?:this|the|my)\s+(?:coming\s+)?week\b|\bthe\s+rest\s+of\s+the\s+week\b/i)) {
@@ -189,7 +207,7 @@ function tidy(text: string): string {
     .replace(/\s+([,.?!])/g, '$1')
     .trim()
     .replace(/^(?:(?:on|at|by|for|due|from|in|this|before|until|till|starting)\s+)+/i, '')
-    .replace(/(?:(?:\s+|^)(?:on|at|by|for|due|from|this|starting|until|till|of|the))+$/i, '')
+    .replace(/(?:(?:\s+|^)(?:on|at|by|for|due|from|this|starting|until|till|of|the|before))+$/i, '')
     .replace(/[\s,;:-]+$/, '')
     .replace(/^[\s,;:-]+/, '')
     .trim();

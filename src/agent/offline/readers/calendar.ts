@@ -15,6 +15,7 @@ const CANCEL_EVENT = /\b(?:cancel|call off|scratch|can't make|cannot make|won't 
 
 // Ways to put something on the calendar; the group is what and when.
 const SCHEDULE: RegExp[] = [
+  /^(?:a\s+)?new\s+(?:calendar\s+)?event\b[:,]?\s*(.*)$/i,
   /\b(?:schedule|book|set up|arrange|block out|block off|pencil in|set aside|reserve)\b\s*(.*)$/i,
   /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i,
   /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?((?:[\w']+\s+){0,3}(?:meeting|appointment|lunch|dinner|interview|session)\b.*)$/i,

@@ -1,6 +1,7 @@
 // The conversation around the requests: greetings and help, "more", a person, feedback, and
 // what this assistant does not do.
 import type { Context } from '../context.ts';
+import type { Clock } from '../when.ts';
 import { ask, call, HELP, QUESTIONS, type Reader, type Understanding } from '../understanding.ts';
 
 export const smallTalk: Reader = (text) => {
@@ -25,7 +26,9 @@ const MORE = /\b(?:more|rest|others|remaining|else|continue|go on|keep (?:going|
 
 export const more: Reader = (text, _clock, context) => {
   if (!context.listing || text.split(/\s+/).length > 6) return null;
-  return MORE.test(text) && !/\b(?:add|remind|cancel|delete|schedule|move|nothing|no)\b/i.test(text) ? { kind: 'more' } : null;
+  if (!MORE.test(text) || /\b(?:add|remind|cancel|delete|schedule|move|nothing|no)\b/i.test(text)) return null;
+  // "the rest", "the others", "all of them": everything left, not one more page.
+  return /\b(?:rest|others|remaining|all|everything)\b/i.test(text) ? { kind: 'more', all: true } : { kind: 'more' };
 };
 
 export const transfer: Reader = (text) => {
@@ -79,7 +82,7 @@ export const elsewhere: Reader = (text) => {
 export const conversationRequests = {
   transfer_to_human: (text: string): Understanding => call('transfer_to_human', { reason: text }),
   record_feedback: (text: string): Understanding => call('record_feedback', { comment: text }),
-  more: (_text: string, _clock: unknown, context: Context): Understanding | null => (context.listing ? { kind: 'more' } : null),
+  more: (text: string, clock: Clock, context: Context): Understanding | null => (context.listing ? (more(text, clock, context) ?? { kind: 'more' }) : null),
   help: (): Understanding => ({ kind: 'say', text: HELP }),
   fallback: (): Understanding => ({ kind: 'elsewhere' }),
 };

@@ -81,13 +81,30 @@ function namingIn(text: string, context: { team: string | null }): Naming | null
   return named ? { name: null, said: named[0], loose: false } : null;
 }
 
-/** "assigned to Alice", "and give it to Bob", "assign Priya a task": the assignee, and the text without it. */
+// Who a team todo is for, as a name said or "me": "Alice", "Priya Patel", "me".
+const WHO = String.raw`(me|myself|[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)`;
+const NOT_WHO = /^(?:today|tonight|tomorrow|next|this|the|(?:mon|tues|wednes|thurs|fri|satur|sun)day)$/i;
+
+/**
+ * "assigned to Alice", "and assign it to me: ...", "give Priya a task", "for Alice to sign off
+ * ...": the assignee, and the text without the words that said it.
+ */
 function takeAssignee(text: string): { assignee?: string; rest: string } {
-  // "for Friday" is when, not who.
-  const after = /[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?\s+to|give\s+it\s+to|for)\s+(?!(?:today|tonight|tomorrow|next|this|the|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)((?:me|myself)|[A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s*$/i.exec(text);
-  if (after?.[1]) return { assignee: after[1], rest: text.slice(0, after.index) };
-  const before = /\bassign\s+([A-Z][\w'-]*)\s+(?:a\s+)?(?:task|todo)\b/.exec(text);
-  if (before?.[1]) return { assignee: before[1], rest: text.replace(before[0], 'add a task') };
+  const forms: [RegExp, string][] = [
+    // "..., and assign it to me: review the pull requests", "..., give it to Bob"
+    [new RegExp(String.raw`[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?\s+to|give\s+it\s+to)\s+${WHO}\s*(?=$|[:,])`, 'i'), ' '],
+    // "give Priya a task on engineering: ...", "assign Bob a todo"
+    [new RegExp(String.raw`\b(?:[Gg]ive|[Aa]ssign)\s+${WHO}\s+(?:a\s+|an\s+|another\s+)?(?:new\s+)?(?:task|todo)\b`), 'add a task'],
+    // "a todo for Alice to sign off the palette": who, then what they are to do.
+    [new RegExp(String.raw`\b[Ff]or\s+${WHO}\s+to\s+`), ' to '],
+    // "... for Alice" at the end: never "for Friday".
+    [new RegExp(String.raw`[\s,]+for\s+${WHO}\s*$`, 'i'), ' '],
+  ];
+  for (const [form, instead] of forms) {
+    const said = form.exec(text);
+    const who = said?.[1];
+    if (said && who && !NOT_WHO.test(who.split(/\s+/)[0] ?? '')) return { assignee: who, rest: `${text.slice(0, said.index)}${instead}${text.slice(said.index + said[0].length)}` };
+  }
   return { rest: text };
 }
 

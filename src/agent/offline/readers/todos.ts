@@ -131,7 +131,7 @@ function add(text: string, clock: Clock, sure = false): Understanding | null {
   const need = NEED.exec(text);
   if (!create && !need && !sure) return null;
   // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
-  const addsThat = /^(.+?),?\s+(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?$/i.exec(text);
+  const addsThat = /^(.+?),?\s+(?:(?:can|could|would|will) you\s+|please\s+)?(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?$/i.exec(text);
   const body = (addsThat?.[1] ?? need?.[1] ?? create?.[1] ?? text.replace(ASKING_TO_ADD, ''))
     .replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '')
     .replace(/^i\s+(?:should|must|ought to|gotta)\s+/i, '')
