@@ -112,7 +112,9 @@ export function readContext(history: ChatMessage[]): Context {
           } else {
             context.listing = { ...heard, heard: heard.items.length - unsaid(message.content) };
           }
-          if (context.listing.items.length === 1) context.item = { noun: heard.noun, row: context.listing.items[0]! };
+          // One item named ("when's my dentist appointment"): it is what "it" means next.
+          const one = context.listing.items.length === 1 ? context.listing.items[0] : named.length === 1 ? named[0] : undefined;
+          if (one) context.item = { noun: heard.noun, row: one };
         } else if (context.listing && unsaid(message.content) > 0) {
           // "more": the next page of the same list was spoken.
           context.listing = { ...context.listing, heard: context.listing.items.length - unsaid(message.content) };

@@ -35,11 +35,15 @@ const STOP = new Set(
   mark marked check checked tick ticked cross crossed complete completed finish finished
   delete deleted remove removed cancel cancelled canceled get rid scrap drop take off
   move moved push pushed reschedule change changed set make made bump called named titled
-  can could would should will need want like don't not no yes okay ok`.split(/\s+/),
+  can could would should will need want like don't not no yes okay ok well
+  soon sooner later earlier due deadline rush`.split(/\s+/),
 );
 
 /** The lemmas of the words in `text`, in order: "I bought the flights" → i, buy, the, flight. */
 export const lemmas = remembered(lemmasOf);
+
+// One word for one thing, whichever side of the Atlantic says it: "mum" meets "call mom".
+const SAME: Record<string, string> = { mum: 'mom', mummy: 'mom', mother: 'mom', mommy: 'mom', father: 'dad', daddy: 'dad', colour: 'color', favourite: 'favorite', cheque: 'check', programme: 'program', catalogue: 'catalog', tyre: 'tire', organise: 'organize', cancelled: 'cancel' };
 
 function lemmasOf(text: string): string[] {
   const doc = nlp(text.toLowerCase());
@@ -48,7 +52,7 @@ function lemmasOf(text: string): string[] {
   for (const sentence of doc.json() as { terms: { normal?: string; root?: string; text: string }[] }[]) {
     for (const term of sentence.terms) {
       const word = (term.root ?? term.normal ?? term.text).replace(/'s$/, '').replace(/[^\p{L}\p{N}']/gu, '');
-      if (word) words.push(word);
+      if (word) words.push(SAME[word] ?? word);
     }
   }
   return words;

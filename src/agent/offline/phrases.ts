@@ -59,10 +59,28 @@ export function cleanTitle(text: string): string {
 }
 
 // What a question about todos asks, besides naming them: "anything left", "what do I need to get done".
-export const TODO_QUESTION = /\b(?:left|to do|get done|work(?:ing)? on|finish(?:ed)?|complete(?:d)?|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
+export const TODO_QUESTION = /\b(?:need to (?!be\b|go\b)|left|to do|get done|work(?:ing)? on|finish(?:ed)?|complete(?:d)?|done|(?:ticked|crossed|checked) off|overdue|behind|due|open|outstanding|pending)\b/i;
 export const TODO_WORDS = /\b(?:todos?|tasks?|to do|list|backlog|chores?|plate)\b/i;
 export const EVENT_WORDS = /\b(?:calendar|meetings?|events?|appointments?|schedule|agenda|diary|calls?|lunch|dinner|breakfast|coffee|class|review|sync|standup|planning|interview)\b/i;
 export const REMINDER_WORDS = /\b(?:remind(?:er|ers|ing|ed)?|alerts?)\b/i;
+
+// Words a question is made of besides what it is about: "do I need to do anything about the car" is about the car.
+const ASKING = new Set(
+  `what which who whom when where why how whether any anyone anybody anything something everything nothing left open outstanding pending
+  overdue due done get got finish finished complete completed yet still start deal sort handle go going plan planned next upcoming time
+  priority urgent important high low medium today tonight tomorrow week weekend month day morning afternoon evening night
+  someone somebody everyone team teams member members role on anywhere somewhere lunchtime`.split(/\s+/),
+);
+
+/** What a question asks about, beyond the words of asking: [] when it names nothing. */
+export function askedAbout(words: string[]): string[] {
+  return words.filter((word) => !ASKING.has(word));
+}
+
+/** Without a reason given after the request: "get rid of the design review, we're doing it over email". */
+export function withoutReason(text: string): string {
+  return text.replace(/,\s*(?:because|since|as|cause|we're|we are|i'm|i am|i'll|i will|they're|they are|he's|she's|there's no need)\b.*$/i, '');
+}
 
 // Obligations said as statements: "I need to buy stamps", "I must remember to cancel the gym",
 // "I've got to finish the slides", "don't let me forget to call Jo".

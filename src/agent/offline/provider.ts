@@ -84,9 +84,16 @@ function respond(request: ModelRequest, clock: Clock, read: Read): AssistantMess
   }
   const about = understood.kind === 'call' ? understood.about : undefined;
   const sentences = answered.map(({ call, result }) =>
-    speakResult(call.name, parseObject(call.arguments), result, clock, about ? (items) => items.filter((e) => similarity(about, contentWords(nameOf(e))) >= 0.5) : undefined),
+    speakResult(call.name, parseObject(call.arguments), result, clock, about ? (items) => closest(about, items) : undefined),
   );
   return say(sentences.join(' ') || 'Done.');
+}
+
+/** The items a question is about ("when is lunch with Alice"): those that fit its words best. */
+function closest(about: string[], items: Json[]): Json[] {
+  const scored = items.map((item) => ({ item, score: similarity(about, contentWords(nameOf(item))) })).filter((s) => s.score >= 0.5);
+  const best = Math.max(0, ...scored.map((s) => s.score));
+  return scored.filter((s) => best - s.score < 0.2).map((s) => s.item);
 }
 
 /** The caller's words, read with the question we last asked: an answer completes the request that led to it. */

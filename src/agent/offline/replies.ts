@@ -81,7 +81,7 @@ function itemPhrases(listing: Pick<Listing, 'tool' | 'args' | 'result' | 'items'
     case 'list_team_members':
       return listing.items.map(roleOf);
     case 'list_teams':
-      return listing.items.map((t) => `${spoken(nameOf(t))}${t.role === 'member' ? '' : t.role === 'owner' ? ' as the owner' : ` as ${t.role === 'admin' ? 'an admin' : 'a viewer'}`}`);
+      return listing.items.map((t) => `${spoken(nameOf(t))} as ${t.role === 'owner' ? 'the owner' : t.role === 'admin' ? 'an admin' : t.role === 'viewer' ? 'a viewer' : 'a member'}`);
     default:
       return listing.items.map((item) => spoken(nameOf(item)));
   }
@@ -139,6 +139,9 @@ export function speakResult(tool: string, args: Json, result: Json, clock: Clock
       const priority = str(args.priority) ? `${str(args.priority)} priority ` : '';
       const owner = str(result.team) ? `The ${str(result.team)} team has` : 'You have';
       const window = describeDueWindow(args, clock);
+      // A question about some of them ("anything about the car"): those, when there are any.
+      const asked = about?.(todos.items) ?? [];
+      if (asked.length > 0) return `${capitalize(spokenList(itemPhrases({ ...todos, items: asked }, clock)))}${asked.length === 1 && asked[0]?.completed === true ? ', done' : ''}.`;
       if (todos.items.length === 0) return `${owner} no ${priority}${which}todos${window}.`;
       return `${owner} ${plural(todos.items.length, `${priority}${which}todo`)}${window}: ${spokenList(itemPhrases(todos, clock))}.`;
     }
@@ -196,7 +199,7 @@ export function speakResult(tool: string, args: Json, result: Json, clock: Clock
       if (about) {
         const asked = about(events.items);
         if (asked.length > 0) {
-          const phrases = asked.map((e) => `${spoken(nameOf(e))} is ${speakDate(new Date(str(e.starts_at) ?? now.toISOString()), now, timezone)}`);
+          const phrases = asked.map((e) => `${spoken(nameOf(e))} is ${speakDate(new Date(str(e.starts_at) ?? now.toISOString()), now, timezone)}${str(e.location) ? ` in ${spoken(str(e.location) ?? '')}` : ''}`);
           return `${capitalize(spokenList(phrases))}.`;
         }
         return `I couldn't find that on your calendar in the next two months.`;
@@ -214,6 +217,11 @@ export function speakResult(tool: string, args: Json, result: Json, clock: Clock
     case 'list_team_members': {
       const team = str((result.team as Json | undefined)?.name) ?? 'That';
       const members = listing('members');
+      // "is Victor on the design team": yes or no, with their role.
+      if (about) {
+        const asked = about(members.items);
+        return asked.length > 0 ? `Yes: ${spokenList(asked.map(roleOf))}, on the ${team} team.` : `No, I don't see them on the ${team} team.`;
+      }
       return `The ${team} team has ${plural(members.items.length, 'member')}: ${spokenList(itemPhrases(members, clock))}.`;
     }
     case 'create_team_todo': {

@@ -15,6 +15,8 @@ export interface Candidate {
 export type Choice = { kind: 'one'; candidate: Candidate } | { kind: 'several'; candidates: Candidate[] } | { kind: 'none' };
 
 const startOf = (row: Json): number => (typeof row.starts_at === 'string' ? Date.parse(row.starts_at) : Number.NaN);
+// When an event starts, or a todo is due: what a day said of either means.
+const timeOf = (row: Json): number => (typeof row.due_at === 'string' ? Date.parse(row.due_at) : startOf(row));
 const CLOSE = 0.2;
 const ENOUGH = 0.5;
 
@@ -33,8 +35,8 @@ function fitsTeam(words: string[], name: string): boolean {
 
 export function choose(find: Find, candidates: Candidate[], now: Date): Choice {
   let pool = candidates;
-  if (find.startsAt) pool = pool.filter((c) => startOf(c.row) === find.startsAt!.getTime());
-  if (find.within) pool = pool.filter((c) => startOf(c.row) >= find.within!.from.getTime() && startOf(c.row) < find.within!.to.getTime());
+  if (find.startsAt) pool = pool.filter((c) => timeOf(c.row) === find.startsAt!.getTime());
+  if (find.within) pool = pool.filter((c) => timeOf(c.row) >= find.within!.from.getTime() && timeOf(c.row) < find.within!.to.getTime());
   // A title that repeats (a weekly meeting) is one choice: the next one to come.
   const seen = new Set<string>();
   pool = [...pool]

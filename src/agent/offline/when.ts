@@ -249,6 +249,8 @@ function readWhenAt(text: string, clock: Clock): When {
     const dayCertain = start.isCertain('day') || start.isCertain('weekday') || start.isCertain('month') || /\b(?:today|tonight|this)\b/i.test(result.text);
     if (dayCertain && !hasDay) {
       day = { year: start.get('year') ?? today.year, month: start.get('month') ?? today.month, day: start.get('day') ?? today.day };
+      // A weekday alone is never past: chrono reads "4 o'clock on Friday to 4:30" as last Friday.
+      if (start.isCertain('weekday') && !start.isCertain('day') && startOfDay(day, timezone) < startOfDay(today, timezone)) day = addDays(day, 7);
       hasDay = true;
     }
     if (start.isCertain('hour') && !time) {
@@ -282,6 +284,13 @@ function readWhenAt(text: string, clock: Clock): When {
     const moved = toClock(end.get('hour') ?? 0, end.get('minute') ?? 0, end.isCertain('meridiem'), first.text);
     then = { at: zonedTime(day ?? today, moved, timezone), hasDay: false };
     durationMinutes = null;
+  }
+  // "move Monday's sync to Tuesday", "I won't get to it today, move it to Friday": the first day
+  // says which, the second where it goes.
+  const second = results.slice(1).find((result) => result.start.isCertain('day') || result.start.isCertain('weekday'));
+  if (!then && day && second && /\b(?:move|push|change|reschedule|shift)/i.test(text)) {
+    const on = { year: second.start.get('year') ?? today.year, month: second.start.get('month') ?? today.month, day: second.start.get('day') ?? today.day };
+    if (on.day !== day.day || on.month !== day.month) then = { at: zonedTime(on, time ?? { hour: DEFAULT_HOUR, minute: 0 }, timezone), hasDay: true };
   }
 
   const rest = tidy(cursor.text.replace(/\s;(?=\s)/g, ''));

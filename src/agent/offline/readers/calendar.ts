@@ -3,7 +3,7 @@ import { toZonedIso } from '../../zoned-time.ts';
 import type { Context, Json, Noun } from '../context.ts';
 import type { Intent } from '../intent-model.ts';
 import { contentWords, saysDone } from '../language.ts';
-import { cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS } from '../phrases.ts';
+import { askedAbout, cleanTitle, EVENT_WORDS, withoutReason, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { listingRange, readWhen, type Clock, type When } from '../when.ts';
 
@@ -76,7 +76,8 @@ function eventTarget(words: string, when: When, act: Find['act'], question: stri
   const moving = question === QUESTIONS.eventNewTime;
   // "my 3 o'clock": when a time was said and no day, the event starting at that time.
   const startsAt = when.hasTime && !when.then && when.shiftMinutes === null && !moving ? when.at : null;
-  const within = !startsAt && when.hasDay && !moving ? when.range : null;
+  // Moving, a day said before the one it goes to says which: "Monday's sync to Tuesday".
+  const within = !startsAt && when.hasDay && (!moving || when.then?.hasDay === true) ? when.range : null;
   if (described.length === 0 && reference === null && !startsAt && !within) return ask(question);
   return { kind: 'find', find: { intents: intentsFor(nouns, moving), nouns, words: described, reference, startsAt, within, act, question } };
 }
@@ -92,9 +93,10 @@ function move(text: string, when: When, clock: Clock, sure = false): Understandi
   };
   const toTime = when.then ? when.rest : when.rest.replace(/\s+\b(?:to|until|till|for)\b\s*$/i, '');
   const words = toTime.replace(MOVE, ' ').replace(/\b(?:back|forward|later|earlier|by|to|until|till|can we|could we|can|wait|up|out|same time|needs? to be|instead|at|is now)\b/gi, ' ');
-  const nouns: Noun[] = /\bdue\b/i.test(text) || TODO_WORDS.test(text) ? ['todo'] : ['event', 'todo'];
+  // "at the same time" keeps a time of day, which only an event has.
+  const nouns: Noun[] = /\bdue\b/i.test(text) || TODO_WORDS.test(text) ? ['todo'] : /\bsame time\b/i.test(text) ? ['event'] : ['event', 'todo'];
   // "move my 3 PM to 5": the first time says which event, the second where it goes.
-  const current = when.then ? when.at : null;
+  const current = when.then && !when.then.hasDay ? when.at : null;
   const found = eventTarget(words, when, act, QUESTIONS.eventNewTime, nouns);
   if (!current) return found;
   if (found.kind === 'find') return { kind: 'find', find: { ...found.find, startsAt: current } };
@@ -102,13 +104,14 @@ function move(text: string, when: When, clock: Clock, sure = false): Understandi
   return { kind: 'find', find };
 }
 
-function cancel(text: string, when: When, context: Context, sure = false): Understanding | null {
+function cancel(said: string, when: When, context: Context, sure = false): Understanding | null {
+  const text = withoutReason(said);
   const listed = context.listing?.noun === 'event' && ordinalIn(text) !== null;
   if (!sure && !CANCEL_EVENT.test(text) && !EVENT_WORDS.test(text) && !when.at && !listed) return null;
   // Cancelled by name alone ("cancel the one about my passport"): an event, or else a reminder.
   const nouns: Noun[] = EVENT_WORDS.test(text) || when.at || listed ? ['event'] : ['event', 'reminder'];
   const act = (row: Json, noun: Noun) => call(noun === 'reminder' ? 'delete_reminder' : 'delete_calendar_event', { id: row.id });
-  const words = when.rest.replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|i'm not going to|not going to|actually|knock|on the head|skip)\b/gi, ' ');
+  const words = withoutReason(when.rest).replace(/\b(?:cancel|call off|scratch|scrap|delete|remove|drop|get rid of|take|off|i can't make|can't make|cannot make|i won't make|won't make|i'm not going to|not going to|actually|knock|on the head|skip)\b/gi, ' ');
   return eventTarget(words, when, act, QUESTIONS.eventTarget, nouns);
 }
 
@@ -149,8 +152,10 @@ const GENERIC_EVENT = new Set(['next', 'first', 'meeting', 'appointment', 'thing
 /** "when is my dentist appointment", "what's on Friday", "am I free tomorrow". */
 function question(text: string, when: When, clock: Clock, sure = false): Understanding | null {
   if (!sure && (TODO_WORDS.test(text) || TODO_QUESTION.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
-  const asksWhen = /^(?:when|what time)(?:'s| is| are| do i have| am i| do i| will i)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
-  if (asksWhen && !REMINDER_WORDS.test(text)) {
+  const asksWhen = /^(?:when|what time|where)(?:'s| is| are| do i have| am i| do i| will i)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
+  // "where's the design review" names an event; "where do I need to be tomorrow" asks about a day.
+  const where = asksWhen && /^where\b/i.test(text) && askedAbout(contentWords(when.rest.replace(/^where\S*/i, ''))).length === 0;
+  if (asksWhen && !where && !REMINDER_WORDS.test(text)) {
     // Looked for over two months, and only what was asked about is answered.
     const today = listingRange({ ...when, range: null }, clock).from;
     // "when's my next meeting" names no event: what comes next is the answer.

@@ -1,5 +1,5 @@
 // Reminders: setting one, hearing them, deleting one.
-import { cleanTitle, ordinalIn, pronounOnly, REMINDER_WORDS } from '../phrases.ts';
+import { cleanTitle, ordinalIn, pronounOnly, REMINDER_WORDS, withoutReason } from '../phrases.ts';
 import { nameOf, type Context } from '../context.ts';
 import { contentWords } from '../language.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
@@ -24,7 +24,7 @@ function listReminders(text: string, clock: Clock): Understanding {
 }
 
 function deleteReminder(text: string): Understanding {
-  const words = text.replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
+  const words = withoutReason(text).replace(/\b(?:delete|remove|cancel|clear|drop|forget(?: about)?|scrap|get rid of|stop|reminding|don't need|do not need|no longer need|no need to remind me|no need|anymore|any more|the reminder|my reminder|reminder|i)\b/gi, ' ');
   return reminderTarget(words, (row) => call('delete_reminder', { id: row.id }));
 }
 

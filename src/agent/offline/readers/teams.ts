@@ -8,9 +8,11 @@
  * of the same words stands ("a todo for Sam" is the caller's own).
  */
 import type { Context, Json } from '../context.ts';
-import { cleanTitle, ordinalIn, priorityIn, pronounOnly, REMINDER_WORDS, TODO_WORDS, withoutPriority } from '../phrases.ts';
+import { contentWords } from '../language.ts';
+import { askedAbout, cleanTitle, ordinalIn, priorityIn, pronounOnly, REMINDER_WORDS, TODO_WORDS, withoutPriority } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
+import { todoFilter } from './todos.ts';
 
 type Action = 'members' | 'add' | 'todos';
 
@@ -55,6 +57,8 @@ const LOOSE: RegExp[] = [
   new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b|\bwith\b))`, 'i'),
   // "engineering needs to ...", "what is marketing up to", "show me what design has on"
   new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:(?:needs?|has|have|ought)\s+to|should|must)\b`, 'i'),
+  // "has anyone on design done ...", "is anybody in marketing working on ..."
+  new RegExp(String.raw`\b(?:anyone|anybody|someone|somebody|everyone)\s+(?:on|in|from)\s+(?:the\s+)?${NAME}\b`, 'i'),
   new RegExp(String.raw`\b(?:what(?:'s| is| has| does)?|how(?:'s| is)|does|has|is)\s+(?:the\s+)?${NAME}\s+(?=got|working|up to|doing|have|has|left|need|finished)`, 'i'),
   // "can marketing take on ...", "give the engineers a todo", "a design todo"
   new RegExp(String.raw`^(?:can|could|will|would|should)\s+(?:the\s+)?${NAME}\s+(?=\w)`, 'i'),
@@ -132,11 +136,18 @@ function newTodo(text: string, naming: Naming, clock: Clock): Json | null {
 
 /** The tool call for a team once it is known. */
 function teamRequest(action: Action, text: string, naming: Naming, clock: Clock): ((team: string) => Understanding) | Understanding {
-  if (action === 'members') return (team) => call('list_team_members', { team });
+  const unnamed = naming.said ? text.replace(naming.said, ' ') : text;
+  if (action === 'members') {
+    // "is Victor on the design team": only Victor is asked about.
+    const who = /^(?:is|are)\s+(.+?)\s+(?:in|on|part of|a member of)\b/i.exec(text)?.[1];
+    return (team) => call('list_team_members', { team }, who ? contentWords(who) : undefined);
+  }
   if (action === 'todos') {
-    const priority = /\bpriority|urgent|important\b/i.test(text) ? priorityIn(text) : null;
-    const args = { completed: /\b(?:finished|done|completed)\b/i.test(text), ...(priority ? { priority: priority.priority } : {}) };
-    return (team) => call('list_team_todos', { team, ...args });
+    const completed = /\b(?:finished|done|completed)\b/i.test(text);
+    const args = { completed, ...todoFilter(text, clock, completed) };
+    // "has anyone on design done the business cards": only those are answered.
+    const about = askedAbout(contentWords(readWhen(unnamed, clock).rest.replace(TODO_WORDS, ' ')));
+    return (team) => call('list_team_todos', { team, ...args }, about);
   }
   const todo = newTodo(text, naming, clock);
   if (!todo) return ask(QUESTIONS.teamTodoTitle);

@@ -2,7 +2,7 @@
 import type { Json } from '../context.ts';
 import type { Intent } from '../intent-model.ts';
 import { contentWords, saysDone } from '../language.ts';
-import { cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_QUESTION, TODO_WORDS, withoutPriority } from '../phrases.ts';
+import { askedAbout, cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_QUESTION, TODO_WORDS, withoutPriority, withoutReason } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
 
@@ -10,12 +10,13 @@ import { readWhen, type Clock } from '../when.ts';
 const BEFORE_TODO = 'a|an|new|quick|one|another|really|very|super|quite|pretty|extremely|urgent|important|critical|minor|major|top|\\w+[- ]priority';
 
 /** The todo the words describe: by name, "it", "that", "the second one"; asked back when they name none. */
-function todoTarget(intent: Intent, words: string, act: Find['act'], question: string = QUESTIONS.todoTarget): Understanding {
+function todoTarget(intent: Intent, words: string, act: Find['act'], question: string = QUESTIONS.todoTarget, nouns: Find['nouns'] = ['todo']): Understanding {
   const ordinal = ordinalIn(words);
   const described = contentWords(withoutPriority(words).replace(/\b(?:the one|one|about|from my list|off my list|on my list|my list|as)\b/gi, ' '));
   const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this|them|those)\b/i.test(words) ? 'it' : null);
   if (described.length === 0 && reference === null) return ask(question);
-  return { kind: 'find', find: { intents: [intent], nouns: ['todo'], words: described, reference, startsAt: null, within: null, act, question } };
+  const intents: Intent[] = nouns.map((noun) => (noun === 'reminder' ? 'delete_reminder' : intent));
+  return { kind: 'find', find: { intents, nouns, words: described, reference, startsAt: null, within: null, act, question } };
 }
 
 /**
@@ -24,23 +25,30 @@ function todoTarget(intent: Intent, words: string, act: Find['act'], question: s
  * only its details are read.
  */
 function list(text: string, clock: Clock, sure = false): Understanding | null {
-  const asking = /^(?:what|which|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
+  const asking = /^(?:what|which|when|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
   const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (!sure && (!asking || !aboutTodos || changing)) return null;
   const finished = /\b(?:have i|did i|i've|i have)\b(?!\s+to\b).*\b(?:finish(?:ed)?|complete(?:d)?|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
-  const args: Json = { completed: finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text) };
+  const completed = finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text);
+  const args: Json = { completed, ...todoFilter(text, clock, completed) };
+  // "do I need to do anything about the car", "when do I need to call the dentist by": only those are answered.
+  const about = askedAbout(contentWords(readWhen(withoutPriority(text), clock).rest.replace(TODO_WORDS, ' ')));
+  return call('list_todos', args, about);
+}
+
+/** What a question about todos narrows them to: a priority, overdue, or (still open) due by or within a span. */
+export function todoFilter(text: string, clock: Clock, completed: boolean): Json {
   const priority = priorityIn(text);
-  if (priority && /\bpriority|urgent|important\b/i.test(text)) Object.assign(args, { completed: false, priority: priority.priority });
-  if (/\b(?:overdue|behind|late)\b/i.test(text)) Object.assign(args, { completed: false, due_before: iso(clock.now, clock) });
-  else if (args.completed === false) {
-    // "due before Friday": before that day; "by Friday": that day too; "due this week", "to do this weekend": within it.
-    const by = /\b(?:due\s+)?(before|by)\s+(.+)$/i.exec(text);
-    const range = readWhen(by?.[2] ?? text, clock).range;
-    if (range && by) Object.assign(args, { due_before: iso(/^by$/i.test(by[1] ?? '') ? range.to : range.from, clock) });
-    else if (range) Object.assign(args, { due_after: iso(range.from, clock), due_before: iso(range.to, clock) });
-  }
-  return call('list_todos', args);
+  if (priority && /\bpriority|urgent|important\b/i.test(text)) return { completed: false, priority: priority.priority };
+  if (/\b(?:overdue|behind|late)\b/i.test(text)) return { completed: false, due_before: iso(clock.now, clock) };
+  if (completed) return {};
+  // "due before Friday": before that day; "by Friday": that day too; "due this week", "to do this weekend": within it.
+  const by = /\b(?:due\s+)?(before|by)\s+(.+)$/i.exec(text);
+  const range = readWhen(by?.[2] ?? text, clock).range;
+  if (range && by) return { due_before: iso(/^by$/i.test(by[1] ?? '') ? range.to : range.from, clock) };
+  if (range) return { due_after: iso(range.from, clock), due_before: iso(range.to, clock) };
+  return {};
 }
 
 const LEVELS = ['low', 'medium', 'high', 'urgent'];
@@ -62,8 +70,16 @@ function reprioritise(text: string, sure = false): Understanding | null {
   return target.kind === 'ask' || priority || step ? target : ask(QUESTIONS.todoPriority);
 }
 
-/** A new due date: "the report is due Friday now", "change the plumber todo to Monday". */
+// "take the deadline off the flights one", "the plants don't need a due date": no due date.
+const UNDATE = /\b(?:take|remove|clear|drop|get rid of|lose|delete)\s+(?:the\s+)?(?:deadline|due date|date)\b(?:\s+(?:off|from))?|\b(?:no|without a|doesn't need a|don't need a)\s+(?:deadline|due date)\b/i;
+
+/** A new due date: "the report is due Friday now", "change the plumber todo to Monday"; or none. */
 function redate(text: string, clock: Clock, sure = false): Understanding | null {
+  const undated = UNDATE.exec(text);
+  if (undated) {
+    const words = text.replace(undated[0], ' ').replace(/,?\s*(?:there's|there is|it's|it is)\s+no\s+rush\b/i, ' ').replace(/\b(?:of|on|for|off|from)\b/gi, ' ');
+    return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: null }));
+  }
   const said = /\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text);
   if (!sure && !said) return null;
   const when = readWhen(text, clock);
@@ -83,7 +99,8 @@ const DONE: RegExp[] = [
   /^((?:the\s+|my\s+)?.+?(?:'s|\s+(?:has|have|is|are|was|were))\s+(?:been\s+|already\s+|all\s+|now\s+)*(?:\w+ed|paid|sent|bought|made|written|done|sorted))$/i,
   /^(?:finished|completed|done)\b(.*)$/i,
   /^(?:actually\s+)?i(?:'ve| have)?\s+(?:already\s+)?done\s+(that|it|this)(?:\s+one)?\b.*$/i,
-  /\bmark (it|that|this)(?: as)? (?:done|complete)\b/i,
+  // "I fixed the login bug last night, mark it complete": what was done is said first.
+  /^(?:i\s+(?:just\s+|finally\s+|already\s+)*)?(.+?),?\s+(?:so\s+)?(?:you can\s+)?mark (?:it|that|this)(?: as)? (?:done|complete|completed|finished)\b/i,
 ];
 
 function complete(text: string, sure = false): Understanding | null {
@@ -100,7 +117,8 @@ function complete(text: string, sure = false): Understanding | null {
   return todoTarget('complete_todo', words, (row) => call('complete_todo', { id: row.id }));
 }
 
-function remove(text: string, sure = false): Understanding | null {
+function remove(said: string, sure = false): Understanding | null {
+  const text = withoutReason(said);
   // "I don't need to water the plants anymore": the todo that says so goes.
   const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
   const removed =
@@ -109,9 +127,11 @@ function remove(text: string, sure = false): Understanding | null {
     // "never mind the plants todo, bin it": the thing first, then what to do with it.
     /^(?:never ?mind\s+)?(.+?),?\s+(?:delete|remove|drop|scrap|ditch|bin|get rid of)\s+(?:it|that|this)(?:\s+one)?$/i.exec(text);
   if (!removed && !sure) return null;
-  const said = removed ? (removed[1] ?? removed[2] ?? '') : text.replace(/\b(?:never ?mind|bin|ditch|lose|i don't need|don't need|any ?more|from my list|off my list)\b/gi, ' ');
-  const words = said.replace(/\b(?:todo|task|off)\b/gi, ' ');
-  return todoTarget('delete_todo', words, (row) => call('delete_todo', { id: row.id }));
+  const named = removed ? (removed[1] ?? removed[2] ?? '') : text.replace(/\b(?:never ?mind|bin|ditch|lose|i don't need|don't need|any ?more|from my list|off my list)\b/gi, ' ');
+  const words = named.replace(/\b(?:todo|task|off)\b/gi, ' ');
+  // Named without saying what it is ("scrap the one about mum"): a todo, or else a reminder.
+  const nouns: Find['nouns'] = TODO_WORDS.test(text) || sure ? ['todo'] : ['todo', 'reminder'];
+  return todoTarget('delete_todo', words, (row, noun) => call(noun === 'reminder' ? 'delete_reminder' : 'delete_todo', { id: row.id }), QUESTIONS.todoTarget, nouns);
 }
 
 // Adding: "add a todo to ...", "put X on my list", "note down X"; the group is what to do.
@@ -151,8 +171,22 @@ function add(text: string, clock: Clock, sure = false): Understanding | null {
   });
 }
 
+/**
+ * A new title: "rename X to Y", or "change X to Y" when Y is neither a time nor a priority
+ * ("change the plumber todo to Monday" is a new date).
+ */
+function rename(text: string, clock: Clock): Understanding | null {
+  const said = /\brename\s+(?:the\s+todo\s+|my\s+todo\s+)?(.+?)\s+to\s+(.+)$/i.exec(text) ?? /^(?:change|update)\s+(?:the\s+(?:todo|task)\s+)?(?!(?:the\s+)?(?:due|date|deadline|time|priority|it|that)\b)(.+?)\s+to\s+(?:say\s+|read\s+)?(.+)$/i.exec(text);
+  const title = said?.[2] ?? '';
+  if (!said || (!/^rename\b/i.test(said[0]) && (priorityIn(title) || readWhen(title, clock).at || readWhen(title, clock).range))) return null;
+  return todoTarget('update_todo', said[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(title) }));
+}
+
 /** A change to a todo: its priority, its date, or (said with neither) asked what. */
 function change(text: string, clock: Clock): Understanding {
+  const renamed = rename(text, clock);
+  if (renamed) return renamed;
+  if (UNDATE.test(text)) return redate(text, clock, true) ?? ask(QUESTIONS.todoChange);
   if (priorityIn(text) || /\b(?:bump|raise|lower)\b/i.test(text)) return reprioritise(text, true) ?? ask(QUESTIONS.todoChange);
   return redate(text, clock, true) ?? ask(QUESTIONS.todoChange);
 }
@@ -169,9 +203,10 @@ export const todoRequests = {
 export const todos: Reader = (text, clock) => {
   const listed = list(text, clock);
   if (listed) return listed;
-  const rename = /\brename\s+(?:the\s+todo\s+|my\s+todo\s+)?(.+?)\s+to\s+(.+)$/i.exec(text);
-  if (rename) return todoTarget('update_todo', rename[1] ?? '', (row) => call('update_todo', { id: row.id, new_title: cleanTitle(rename[2] ?? '') }));
+  const renamed = rename(text, clock);
+  if (renamed) return renamed;
   // "add a high priority todo", "I need to ...": adding, even with a priority or a date in it.
   const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b/i.test(text);
+  if (UNDATE.test(text) && !adding) return redate(text, clock);
   return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock);
 };
