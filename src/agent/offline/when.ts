@@ -130,6 +130,27 @@ function amount(word: string): number {
   return HOURS[w] ?? MINUTES[w] ?? Number(w);
 }
 
+// A count said in figures or words: "15", "an", "twenty-five".
+const COUNT = String.raw`\d+|an?|(?:${TENS.slice(2).join('|')})(?:[\s-](?:${SMALL.slice(1, 10).join('|')}))?|${SMALL.slice(1).join('|')}`;
+
+/**
+ * "an hour before my dentist appointment", "ten minutes before": how long before something, and
+ * the words after "before" (what it is before; empty when it is "it", said earlier).
+ */
+export function readLead(text: string): { minutes: number; of: string; said: string } | null {
+  const said = new RegExp(String.raw`\b(half an?|${COUNT})\s+(hours?|minutes?|mins?)\s+before\b\s*(.*)$`, 'i').exec(text);
+  if (!said) return null;
+  const count = /^half/i.test(said[1] ?? '') ? 0.5 : countOf(said[1] ?? '');
+  return { minutes: count * ((said[2] ?? '').startsWith('h') ? 60 : 1), of: said[3] ?? '', said: said[0] };
+}
+
+function countOf(word: string): number {
+  if (/^\d+$/.test(word)) return Number(word);
+  if (/^an?$/i.test(word)) return 1;
+  const [first = '', unit] = word.toLowerCase().split(/[\s-]/);
+  return TENS.includes(first) ? amountInWords(first, unit, undefined) : SMALL.indexOf(first);
+}
+
 /** "back an hour", "forward by 30 minutes", "by half an hour": a shift of an event, later is positive. */
 function readShift(cursor: Taken): number | null {
   const half = take(cursor, /\b(back|later|forward|earlier|by)\s+(?:by\s+)?half\s+an?\s+hour\b/i);

@@ -15,6 +15,8 @@ const CANCEL_EVENT = /\b(?:cancel|call off|scratch|can't make|cannot make|won't 
 
 // Ways to put something on the calendar; the group is what and when.
 const SCHEDULE: RegExp[] = [
+  // "I need to see the accountant again, put it in for a week from today at 11": what, then when.
+  /^(?:i\s+(?:need|have|must|want)\s+to\s+|i've got to\s+)?(.+?),?\s+(?:can you\s+|could you\s+|please\s+)?(?:put|pencil|book|pop)\s+(?:it|that|this)\s+in\s+((?:for|on|at)\s+.+)$/i,
   /^(?:a\s+)?new\s+(?:calendar\s+)?event\b[:,]?\s*(.*)$/i,
   /\b(?:schedule|book|set up|arrange|block out|block off|pencil in|set aside|reserve)\b\s*(.*)$/i,
   /\b(?:add|put|create|make)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:calendar\s+)?event\b\s*(.*)$/i,
@@ -124,7 +126,7 @@ const ASKING_TO_SCHEDULE = /^.*?\b(?:add|put|pop|stick|book|schedule|set up|arra
 function schedule(text: string, clock: Clock, sure = false): Understanding | null {
   const said = SCHEDULE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
   if (!sure && (!said || /^(?:what|when|how|do|does|is|am|are|any|where|which)\b/i.test(text) || /\b(?:todos?|tasks?|(?:the|my) list)\b/i.test(text))) return null;
-  const body = (said?.[1] ?? text.replace(ASKING_TO_SCHEDULE, ''))
+  const body = (said ? `${said[1] ?? ''} ${said[2] ?? ''}` : text.replace(ASKING_TO_SCHEDULE, ''))
     .replace(/[,\s]+(?:it's|it is)\s+(?=on\b|at\b)/i, ' ')
     .replace(/\s+(?:on|to|in|into)\s+(?:my|the)\s+(?:calendar|diary|schedule|agenda)\b,?/i, ' ')
     .replace(/,?\s+(?:put|add)\s+(?:it|that)\s+(?:on|in|to|into)\s+(?:my\s+)?calendar$/i, '');
@@ -181,6 +183,8 @@ export const calendar: Reader = (text, clock, context) => {
   // "I've called the dentist" is a todo done; "I must remember to cancel the gym" is a todo to add.
   if ((saysDone(text) && !CANCEL.test(text)) || /\b(?:remember|forget) to\b/i.test(text)) return null;
   const when = readWhen(text, clock);
+  // "add team drinks Friday, half five to seven": something from one time to another is an event.
+  if (/^(?:add|put|pop|stick|pencil)\b/i.test(text) && when.hasTime && when.durationMinutes && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text)) return schedule(text, clock, true);
   if (MOVE.test(text) && !REMINDER_WORDS.test(text) && !/\bpriority\b/i.test(text)) return move(text, when, clock);
   const cancelled = CANCEL.test(text) && !TODO_WORDS.test(text) && !REMINDER_WORDS.test(text) ? cancel(text, when, context) : null;
   return cancelled ?? schedule(text, clock) ?? question(text, when, clock);

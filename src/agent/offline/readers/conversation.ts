@@ -8,6 +8,10 @@ export const smallTalk: Reader = (text) => {
   if (/^(?:help|what can i (?:say|ask|do)(?: you)?|how does this work|what are my options)\b|^what (?:can|could|are|do) you (?:do|able to do|help (?:me )?with|good for)\b|\bhow do i use (?:this|it|you)\b|^i'm new\b/i.test(text)) {
     return { kind: 'say', text: HELP };
   }
+  // "can you do calendar stuff", "do you handle reminders" ("can you" is gone by now): what it can do.
+  if (/^(?:(?:do|can) you\s+)?(?:do|handle|manage|deal with|help with|work with)\s+(?:my\s+)?(?:calendar|todos?|reminders?|teams?|tasks?|lists?|events?|meetings?)(?:\s+(?:stuff|things|too|as well|at all))?$/i.test(text)) {
+    return { kind: 'say', text: HELP };
+  }
   const how = /^how (?:do|can) i (?:add|set|make|create|check|see|hear|cancel|delete|move)\s+(?:a |an |my )?(\w+)/i.exec(text);
   if (how) {
     const thing = how[1]?.toLowerCase() ?? '';
@@ -47,6 +51,9 @@ export const feedback: Reader = (text) => {
     const comment = (said[1] ?? '').trim();
     return comment ? call('record_feedback', { comment }) : ask(QUESTIONS.feedback);
   }
+  // "tell the developers the calendar bit is confusing": a message for the people behind the assistant.
+  const forMakers = /^(?:tell|let|pass (?:it |this |that )?on to|let)\s+(?:the\s+|your\s+)?(?:developers|devs|makers|engineers|designers|people (?:who|that) (?:made|built|make) (?:this|you)|team behind (?:this|you)|boss)\b(?:\s+know)?(?:\s+that)?\s*(.*)$/i.exec(text);
+  if (forMakers) return forMakers[1] ? call('record_feedback', { comment: forMakers[1] }) : ask(QUESTIONS.feedback);
   if (
     /\b(?:that(?:'s| was| is)|you(?:'re| are))\s+(?:all\s+|totally\s+|completely\s+)?(?:wrong|not right|incorrect|a mistake|not what i (?:said|asked|meant))\b/i.test(text) ||
     /\b(?:you (?:got (?:that|it) wrong|misheard|misunderstood|didn't understand)|not what i (?:said|asked|meant))\b/i.test(text) ||

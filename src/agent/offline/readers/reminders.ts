@@ -1,9 +1,9 @@
 // Reminders: setting one, hearing them, deleting one.
 import { cleanTitle, ordinalIn, pronounOnly, REMINDER_WORDS, withoutReason } from '../phrases.ts';
-import { nameOf, type Context } from '../context.ts';
+import { nameOf, type Context, type Json } from '../context.ts';
 import { contentWords } from '../language.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
-import { readWhen, type Clock } from '../when.ts';
+import { readLead, readWhen, type Clock } from '../when.ts';
 
 function reminderTarget(words: string, act: Find['act']): Understanding {
   const ordinal = ordinalIn(words);
@@ -39,6 +39,8 @@ function createReminder(text: string, clock: Clock, context: Context, sure = fal
   const create = REMIND.map((pattern) => pattern.exec(text)).find((match) => match !== null);
   if (!create && !sure) return null;
   const after = create ? (create[1] ?? '') : text;
+  const lead = readLead(after);
+  if (lead) return beforeEvent(after, lead, clock);
   const said = readWhen(after, clock);
   // "in half an hour remind me to move the car": the time may come first.
   const when = said.at || !create ? said : { ...readWhen(text.slice(0, create.index), clock), rest: said.rest };
@@ -49,6 +51,24 @@ function createReminder(text: string, clock: Clock, context: Context, sure = fal
   const at = when.at ?? when.due;
   if (!at) return ask(QUESTIONS.reminderTime);
   return call('create_reminder', { message, remind_at: iso(at, clock) });
+}
+
+/**
+ * "remind me an hour before my dentist appointment that I need to leave", "remind me an hour
+ * before" (the event just talked about): a reminder timed by an event, found first.
+ */
+function beforeEvent(after: string, lead: { minutes: number; of: string; said: string }, clock: Clock): Understanding {
+  const [, event = '', about = ''] = /^(.*?)(?:\s+(?:that|to|about)\s+(.+))?$/i.exec(lead.of) ?? [];
+  const before = cleanTitle(after.slice(0, after.indexOf(lead.said)).replace(/^(?:to|that|about)\s+/i, ''));
+  const words = contentWords(event);
+  const act = (row: Json): Understanding => {
+    const starts = typeof row.starts_at === 'string' ? Date.parse(row.starts_at) : Number.NaN;
+    if (Number.isNaN(starts)) return ask(QUESTIONS.reminderTime);
+    const message = before || cleanTitle(about) || nameOf(row);
+    return call('create_reminder', { message, remind_at: iso(new Date(starts - lead.minutes * 60_000), clock) });
+  };
+  const reference = words.length === 0 ? 'it' : null;
+  return { kind: 'find', find: { intents: ['create_reminder'], nouns: ['event'], words, reference, startsAt: null, within: null, act, question: QUESTIONS.reminderTime } };
 }
 
 /** The reminder readers, each for a request known to be its kind: only the details are read. */

@@ -44,7 +44,8 @@ const NOT_A_NAME = new Set(
   thursday friday saturday sunday low medium high urgent important critical priority
   there here now later next last anything something everything nothing
   open completed finished done overdue remaining pending outstanding old other all
-  add create make put give assign what who which show read list tell is are for to on in of from with`.split(/\s+/),
+  add create make put give assign what who which show read list tell is are for to on in of from with
+  one two three four five six seven eight nine ten eleven twelve half quarter noon midnight`.split(/\s+/),
 );
 const NAME = String.raw`([a-z][\w-]*)`;
 const GROUP = String.raw`(?:folks|people|crew|side|guys|lot|board|backlog|todo list|list|todos|tasks)`;
@@ -69,7 +70,7 @@ const LOOSE: RegExp[] = [
 const MEETING = /\b(?:calendar|meetings?|events?|appointments?|lunch|dinner|breakfast|standup|sync)\b/i;
 // "the design team", "for the customer success team's list", "a team": up to two words of a name
 // before "team", never a command ("add a team todo" names no team).
-const TEAM = /\b(?:(?:for|to|on|in|from|of)\s+)?(?:(?:the|my|our|a|an|your)\s+)?((?:(?!(?:add|create|make|put|give|new|assign|what|who|which|show|read|list|tell)\b)[a-z][\w-]*\s+){1,2})?(?:team|group)(?:'s)?(?:\s+(?:todo list|list|todos|tasks|backlog))?\b/i;
+const TEAM = /\b(?:(?:for|to|on|in|from|of)\s+)?(?:(?:the|my|our|a|an|your)\s+)?((?:(?!(?:add|create|make|put|give|new|assign|what|who|which|show|read|list|tell)\b)[a-z][\w-]*\s+){1,2})?(?:team|group)(?:'s)?(?:\s+(?:todo list|list|todos|tasks|backlog))?\b(?!\s+(?:drinks?|lunch|dinner|breakfast|meal|party|outing|offsite|away ?day|building|social|meeting|call|photo|night|event|sync|standup|catch-?up)\b)/i;
 
 function namingIn(text: string, context: { team: string | null }): Naming | null {
   const named = TEAM.exec(text);
