@@ -75,7 +75,8 @@ function itemPhrases(listing: Pick<Listing, 'tool' | 'args' | 'result' | 'items'
       const oneDay = isWholeDay(from, to, timezone);
       return listing.items.map((e) => {
         const start = new Date(str(e.starts_at) ?? now.toISOString());
-        return `${spoken(nameOf(e))} ${oneDay ? `at ${speakTime(start, timezone)}` : speakDate(start, now, timezone)}`;
+        const place = str(e.location) ? ` in ${spoken(str(e.location) ?? '')}` : '';
+        return `${spoken(nameOf(e))} ${oneDay ? `at ${speakTime(start, timezone)}` : speakDate(start, now, timezone)}${place}`;
       });
     }
     case 'list_team_members':

@@ -280,7 +280,8 @@ function readWhenAt(text: string, clock: Clock): When {
         const end = toClock(result.end.get('hour') ?? 0, result.end.get('minute') ?? 0, result.end.isCertain('meridiem'), result.text);
         if (!start.isCertain('meridiem') && end.hour >= 12 && time.hour < 12 && time.hour + 12 < end.hour + 1) time = { ...time, hour: time.hour + 12 };
         const minutes = end.hour * 60 + end.minute - (time.hour * 60 + time.minute);
-        durationMinutes = minutes > 0 ? minutes : minutes + 24 * 60;
+        // "from 6 till 8" is the evening: an end before the start is twelve hours on, or the next day.
+        durationMinutes = minutes > 0 ? minutes : end.hour < 12 && minutes + 12 * 60 > 0 ? minutes + 12 * 60 : minutes + 24 * 60;
       }
     }
     // The words go, with a preposition left before them ("on" of "on the 10th", read as "december 10").

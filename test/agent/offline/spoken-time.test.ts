@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { speakDate, speakTime } from '../../../src/agent/offline/spoken-time.ts';
-import { readWhen } from '../../../src/agent/offline/when.ts';
+import { readLead, readWhen } from '../../../src/agent/offline/when.ts';
 import { toZonedIso, zonedTime } from '../../../src/agent/zoned-time.ts';
 
 // Wednesday 2 December 2026, 10:00 in New York.
@@ -102,6 +102,47 @@ describe('spoken time', () => {
     const when = readWhen('meeting with Bob on Monday at 10 am for an hour', { now: NOW, timezone: NY });
     expect(when.rest).to.equal('meeting with Bob');
     expect(when.durationMinutes).to.equal(60);
+  });
+
+  it('when a day of the month is said in words, then it is that day, and "the second one" is still an item of a list', () => {
+    expect(at('a task for the fourteenth')).to.equal('2026-12-14T09:00:00-05:00');
+    expect(at('sort the cards before the twenty-first')).to.equal('2026-12-21T09:00:00-05:00');
+    expect(at('anything on the ninth')).to.equal('2026-12-09T09:00:00-05:00');
+    expect(at('delete the second one')).to.equal(null);
+  });
+
+  it('when an hour is said with its part of the day ("7 in the evening"), then it is that half of the day', () => {
+    expect(at('December 19th, 7 in the evening')).to.equal('2026-12-19T19:00:00-05:00');
+    expect(at('tomorrow at nine at night')).to.equal('2026-12-03T21:00:00-05:00');
+    expect(at('Friday at 8 in the morning')).to.equal('2026-12-04T08:00:00-05:00');
+  });
+
+  it('when a span ends at an hour before it starts ("from 6 till 8"), then it ends the same evening', () => {
+    const when = readWhen('drinks next Thursday from 6 till 8', { now: NOW, timezone: NY });
+    expect([when.at && toZonedIso(when.at, NY), when.durationMinutes]).to.deep.equal(['2026-12-10T18:00:00-05:00', 120]);
+  });
+
+  it('when "the next week" or "the end of next week" is said, then it is the seven days from today, or next Friday evening', () => {
+    const range = readWhen('what have I got over the next week', { now: NOW, timezone: NY }).range;
+    expect(range && [toZonedIso(range.from, NY), toZonedIso(range.to, NY)]).to.deep.equal(['2026-12-02T00:00:00-05:00', '2026-12-09T00:00:00-05:00']);
+    const due = readWhen('book the vet by the end of next week', { now: NOW, timezone: NY });
+    expect([due.due && toZonedIso(due.due, NY), due.rest]).to.deep.equal(['2026-12-11T17:00:00-05:00', 'book the vet']);
+  });
+
+  it('when a move names a day and then another, then the first says which and the second where it goes', () => {
+    const when = readWhen("reschedule Monday's sync to Tuesday", { now: NOW, timezone: NY });
+    expect([when.at && toZonedIso(when.at, NY), when.then?.at && toZonedIso(when.then.at, NY), when.then?.hasDay]).to.deep.equal([
+      '2026-12-07T09:00:00-05:00',
+      '2026-12-08T09:00:00-05:00',
+      true,
+    ]);
+  });
+
+  it('when how long before something is said, then that lead and what it is before are read', () => {
+    expect(readLead('remind me an hour before my dentist appointment')).to.deep.include({ minutes: 60, of: 'my dentist appointment' });
+    expect(readLead('twenty-five minutes before')).to.deep.include({ minutes: 25, of: '' });
+    expect(readLead('half an hour before lunch')).to.deep.include({ minutes: 30, of: 'lunch' });
+    expect(readLead('at 5 before dinner')).to.equal(null);
   });
 
   it('when dates are spoken, then near days get names and far ones get the month and an ordinal', () => {

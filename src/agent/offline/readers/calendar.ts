@@ -156,7 +156,7 @@ function question(text: string, when: When, clock: Clock, sure = false): Underst
   if (!sure && (TODO_WORDS.test(text) || TODO_QUESTION.test(text)) && !/\b(?:calendar|meetings?|appointments?)\b/i.test(text)) return null;
   const asksWhen = /^(?:when|what time|where)(?:'s| is| are| do i have| am i| do i| will i)\s+(?:my\s+|the\s+)?(.+)$/i.exec(text);
   // "where's the design review" names an event; "where do I need to be tomorrow" asks about a day.
-  const where = asksWhen && /^where\b/i.test(text) && askedAbout(contentWords(when.rest.replace(/^where\S*/i, ''))).length === 0;
+  const where = asksWhen && /^where\b/i.test(text) && askedAbout(contentWords(when.rest.replace(/^where\S*/i, ''))).every((word) => GENERIC_EVENT.has(word));
   if (asksWhen && !where && !REMINDER_WORDS.test(text)) {
     // Looked for over two months, and only what was asked about is answered.
     const today = listingRange({ ...when, range: null }, clock).from;

@@ -18,11 +18,11 @@ type Action = 'members' | 'add' | 'todos';
 
 /** What the caller wants of a team, from how they ask. */
 function actionIn(text: string): Action | null {
-  if (/\b(?:who|members?|owner)\b|\bpeople (?:are )?(?:in|on)\b|^is \w+ (?:in|on)\b/i.test(text) && !/\b(?:todos?|tasks?)\b/i.test(text)) return 'members';
-  if (/^(?:what|which|anything|any|is there|are there|show|read|list|tell|does|do|has|have|how)\b/i.test(text)) {
+  if (/\b(?:who|members?|owner)\b|\bpeople (?:are )?(?:in|on)\b|^is \w+ (?:in|on)\b|^does \w+(?: \w+)? (?:work|belong) (?:in|on|to|with)\b/i.test(text) && !/\b(?:todos?|tasks?)\b/i.test(text)) return 'members';
+  if (/^(?:what|which|anything|any|is there|is anything|are there|show|read|list|tell|does|do|has|have|how)\b/i.test(text)) {
     return /\b(?:todos?|tasks?|list|board|backlog|working|up to|got on|doing|outstanding|left|anything|finished|done|completed|urgent|due|to do|going on|ha(?:s|ve) on)\b/i.test(text) ? 'todos' : null;
   }
-  if (/\b(?:add|create|put|give|assign|new|take on|should|must)\b|\bmake an? (?:\w+ )?(?:todo|task)\b|\b(?:needs?|has|have|ought) to\b/i.test(text)) return 'add';
+  if (/\b(?:add|create|put|give|assign|new|take on|should|must)\b|^ask \w+ to\b|\bmake an? (?:\w+ )?(?:todo|task)\b|\b(?:needs?|has|have|ought) to\b/i.test(text)) return 'add';
   return null;
 }
 
@@ -52,6 +52,8 @@ const GROUP = String.raw`(?:folks|people|crew|side|guys|lot|board|backlog|todo l
 
 /** Where a name stands when it is a team's without the word "team". */
 const LOOSE: RegExp[] = [
+  // "a design todo", "new design task for Bob: ..."
+  new RegExp(String.raw`\b(?:an?|new|another)\s+${NAME}\s+(?=todo|task)`, 'i'),
   // "the design folks", "engineering's board", "the marketing todo list" (never "my open todos")
   new RegExp(String.raw`\b(?:(?:for|to|on|in|from|with)\s+)?(?:the\s+)?(?<!\b(?:my|your)\s+)${NAME}(?:'s)?\s+${GROUP}\b`, 'i'),
   // "for engineering to ...", "a task for eng: ...", "who is in marketing"
@@ -64,7 +66,6 @@ const LOOSE: RegExp[] = [
   // "can marketing take on ...", "give the engineers a todo", "a design todo"
   new RegExp(String.raw`^(?:can|could|will|would|should)\s+(?:the\s+)?${NAME}\s+(?=\w)`, 'i'),
   new RegExp(String.raw`\bgive\s+(?:the\s+)?${NAME}\s+an?\s+(?:todo|task)\b`, 'i'),
-  new RegExp(String.raw`\ban?\s+${NAME}\s+(?=todo|task)`, 'i'),
 ];
 
 const MEETING = /\b(?:calendar|meetings?|events?|appointments?|lunch|dinner|breakfast|standup|sync)\b/i;
@@ -100,6 +101,10 @@ function takeAssignee(text: string): { assignee?: string; rest: string } {
     [new RegExp(String.raw`[\s,]+(?:and\s+)?(?:assign(?:ed)?(?:\s+it)?\s+to|give\s+it\s+to)\s+${WHO}\s*(?=$|[:,])`, 'i'), ' '],
     // "give Priya a task on engineering: ...", "assign Bob a todo"
     [new RegExp(String.raw`\b(?:[Gg]ive|[Aa]ssign)\s+${WHO}\s+(?:a\s+|an\s+|another\s+)?(?:new\s+)?(?:task|todo)\b`), 'add a task'],
+    // "ask Bob to update the onboarding doc"
+    [new RegExp(String.raw`^[Aa]sk\s+${WHO}\s+to\s+`), 'add '],
+    // "a design task for Bob: check the icon sizes"
+    [new RegExp(String.raw`\b[Ff]or\s+${WHO}\s*:\s*`), ': '],
     // "a todo for Alice to sign off the palette": who, then what they are to do.
     [new RegExp(String.raw`\b[Ff]or\s+${WHO}\s+to\s+`), ' to '],
     // "... for Alice" at the end: never "for Friday".
@@ -140,7 +145,7 @@ function teamRequest(action: Action, text: string, naming: Naming, clock: Clock)
   const unnamed = naming.said ? text.replace(naming.said, ' ') : text;
   if (action === 'members') {
     // "is Victor on the design team": only Victor is asked about.
-    const who = /^(?:is|are)\s+(.+?)\s+(?:in|on|part of|a member of)\b/i.exec(text)?.[1];
+    const who = /^(?:is|are|does|do)\s+(.+?)\s+(?:(?:work|belong)\s+)?(?:in|on|to|with|part of|a member of)\b/i.exec(text)?.[1];
     return (team) => call('list_team_members', { team }, who ? contentWords(who) : undefined);
   }
   if (action === 'todos') {

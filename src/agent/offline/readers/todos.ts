@@ -15,8 +15,10 @@ function todoTarget(intent: Intent, words: string, act: Find['act'], question: s
   const described = contentWords(withoutPriority(words).replace(/\b(?:the one|one|about|from my list|off my list|on my list|my list|as)\b/gi, ' '));
   const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this|them|those)\b/i.test(words) ? 'it' : null);
   if (described.length === 0 && reference === null) return ask(question);
-  const intents: Intent[] = nouns.map((noun) => (noun === 'reminder' ? 'delete_reminder' : intent));
-  return { kind: 'find', find: { intents, nouns, words: described, reference, startsAt: null, within: null, act, question } };
+  // "it", "the second one": the kind of thing the call was about, never a guess between kinds.
+  const kinds = reference === null ? nouns : nouns.slice(0, 1);
+  const intents: Intent[] = kinds.map((noun) => (noun === 'reminder' ? 'delete_reminder' : intent));
+  return { kind: 'find', find: { intents, nouns: kinds, words: described, reference, startsAt: null, within: null, act, question } };
 }
 
 /**
@@ -80,12 +82,14 @@ function redate(text: string, clock: Clock, sure = false): Understanding | null 
     const words = text.replace(undated[0], ' ').replace(/,?\s*(?:there's|there is|it's|it is)\s+no\s+rush\b/i, ' ').replace(/\b(?:of|on|for|off|from)\b/gi, ' ');
     return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: null }));
   }
-  const said = /\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text);
+  // "the birthday present needs to be done by the 18th": a date for a thing already on the list.
+  const byWhen = /^(?:the|my)\s.+?\s(?:needs? to be|has to be|have to be|should be|must be)\s+(?:done|finished|sorted|ready|paid|sent|booked)\s+(?:by|on|before)\b/i;
+  const said = (/\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text)) || byWhen.test(text);
   if (!sure && !said) return null;
   const when = readWhen(text, clock);
   if (!when.at) return null;
   const at = iso(when.at, clock);
-  const words = when.rest.replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
+  const words = when.rest.replace(/\b(?:needs? to be|has to be|have to be|should be|must be)\s+(?:done|finished|sorted|ready|paid|sent|booked)\b/gi, ' ').replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
   return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: at }));
 }
 
@@ -125,10 +129,10 @@ function remove(said: string, sure = false): Understanding | null {
     noLonger ??
     /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|bin|forget about|forget|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text) ??
     // "never mind the plants todo, bin it": the thing first, then what to do with it.
-    /^(?:never ?mind\s+)?(.+?),?\s+(?:delete|remove|drop|scrap|ditch|bin|get rid of)\s+(?:it|that|this)(?:\s+one)?$/i.exec(text);
+    /^(?:never ?mind\s+)?(.+?),?\s+(?:delete|remove|drop|scrap|ditch|bin|get rid of|take)\s+(?:it|that|this)(?:\s+one)?(?:\s+(?:off|from)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?$/i.exec(text);
   if (!removed && !sure) return null;
   const named = removed ? (removed[1] ?? removed[2] ?? '') : text.replace(/\b(?:never ?mind|bin|ditch|lose|i don't need|don't need|any ?more|from my list|off my list)\b/gi, ' ');
-  const words = named.replace(/\b(?:todo|task|off)\b/gi, ' ');
+  const words = named.replace(/\b(?:todo|task|off)\b/gi, ' ').replace(/^(?:i(?:'ve| have)? decided\s+)?(?:not to|i won't|i'm not going to|i can't be bothered to|don't)\s+bother(?:\s+with)?\b/i, ' ');
   // Named without saying what it is ("scrap the one about mum"): a todo, or else a reminder.
   const nouns: Find['nouns'] = TODO_WORDS.test(text) || sure ? ['todo'] : ['todo', 'reminder'];
   return todoTarget('delete_todo', words, (row, noun) => call(noun === 'reminder' ? 'delete_reminder' : 'delete_todo', { id: row.id }), QUESTIONS.todoTarget, nouns);
@@ -151,9 +155,11 @@ function add(text: string, clock: Clock, sure = false): Understanding | null {
   const need = NEED.exec(text);
   if (!create && !need && !sure) return null;
   // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
-  const addsThat = /^(.+?),?\s+(?:(?:can|could|would|will) you\s+|please\s+)?(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?$/i.exec(text);
-  const body = (addsThat?.[1] ?? need?.[1] ?? create?.[1] ?? text.replace(ASKING_TO_ADD, ''))
+  const addsThat = /^(.+?),?\s+(?:(?:can|could|would|will) you\s+|please\s+)?(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?((?:\s+(?:for|on|by|before)\s+.+)?)$/i.exec(text);
+  // "..., put it on the list for Sunday": when it is due may come after.
+  const body = (addsThat ? `${addsThat[1] ?? ''}${addsThat[2] ?? ''}` : (need?.[1] ?? create?.[1] ?? text.replace(ASKING_TO_ADD, '')))
     .replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '')
+    .replace(/^i\s+(?:keep|always)\s+forgetting\s+to\s+/i, '')
     .replace(/^i\s+(?:should|must|ought to|gotta)\s+/i, '')
     .replace(/^(?:add|put|write down|note down|jot down)\s+/i, '')
     .replace(/^that\s+i\s+need\s+to\s+/i, '')
