@@ -82,7 +82,7 @@ function respond(request: ModelRequest, clock: Clock, read: Read): AssistantMess
     const candidates = answered.flatMap(({ call, result }) => candidatesOf(call.name, result));
     return resolve(understood.find, candidates, request, clock);
   }
-  const about = understood.kind === 'call' ? understood.about : undefined;
+  const about = understood.kind === 'call' ? understood.about : understood.kind === 'find' ? understood.find.about : undefined;
   const sentences = answered.map(({ call, result }) =>
     speakResult(call.name, parseObject(call.arguments), result, clock, about ? (items) => closest(about, items) : undefined),
   );

@@ -142,7 +142,8 @@ export function speakResult(tool: string, args: Json, result: Json, clock: Clock
       const window = describeDueWindow(args, clock);
       // A question about some of them ("anything about the car"): those, when there are any.
       const asked = about?.(todos.items) ?? [];
-      if (asked.length > 0) return `${capitalize(spokenList(itemPhrases({ ...todos, items: asked }, clock)))}${asked.length === 1 && asked[0]?.completed === true ? ', done' : ''}.`;
+      if (asked.length > 0 && asked.every((t) => t.completed === true)) return `${capitalize(spokenList(asked.map((t) => spoken(nameOf(t)))))} ${asked.length === 1 ? 'is' : 'are'} done.`;
+      if (asked.length > 0) return `${capitalize(spokenList(itemPhrases({ ...todos, items: asked }, clock)))}.`;
       if (todos.items.length === 0) return `${owner} no ${priority}${which}todos${window}.`;
       return `${owner} ${plural(todos.items.length, `${priority}${which}todo`)}${window}: ${spokenList(itemPhrases(todos, clock))}.`;
     }

@@ -22,6 +22,8 @@ export interface Find {
   question: string;
   /** Only these rows may be meant: a team the caller can add to. */
   only?: (row: Json) => boolean;
+  /** What a question asks about the list the found item leads to ("has anyone on design done the business cards"). */
+  about?: string[];
   /** What the words mean when none of the caller's items fits: "a todo for Sam" when no team is called Sam. */
   otherwise?: Understanding;
 }

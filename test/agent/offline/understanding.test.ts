@@ -247,6 +247,105 @@ describe('the offline agent, on what people actually say (issue #14)', function 
     });
   });
 
+  describe('what held-out v3 and dev10 showed', () => {
+    const event = (title: string) => database.db('calendar_events').where({ title }).orderBy('starts_at').first();
+    const assigneeOf = async (title: string) => (await todo(title))?.assignee_id;
+
+    it('when the caller asks for "the rest" of a list, then everything left is read, not one more page', async () => {
+      const { heard } = await call(['what do I need to do', 'read me the rest']);
+      expect(heard[1]).to.match(/water the plants\.$/);
+      expect(heard[1]).not.to.match(/more; say more/);
+    });
+
+    it('when a team todo is for someone ("for Alice to", "give Priya a task", "assign it to me"), then it is assigned to them', async () => {
+      await call([
+        'add a design team todo for Alice to sign off the colour palette',
+        'give Priya a task on engineering: write the migration guide',
+        'add a todo for the engineering team and assign it to me: review the pull requests',
+      ]);
+      expect(await assigneeOf('sign off the colour palette')).to.equal(people.alice);
+      expect(await assigneeOf('write the migration guide')).to.equal(people.priya);
+      expect(await assigneeOf('review the pull requests')).to.equal(people.caller);
+    });
+
+    it('when the caller asks whether someone is on a team, then the answer is yes or no about them', async () => {
+      const { heard } = await call(['is Victor on the design team', 'is Priya on the design team']);
+      expect(heard).to.deep.equal(['Yes: Victor Viewer as a viewer, on the Design team.', "No, I don't see them on the Design team."]);
+    });
+
+    it('when the caller asks about their todos on a subject, then only those are read', async () => {
+      const { heard } = await call(['do I need to do anything about the car']);
+      expect(heard[0]).to.equal('Renew the car insurance, due Monday at 5 PM.');
+    });
+
+    it("when the caller asks whether a team has something done, then that todo is answered from the team's list", async () => {
+      const { uses, heard } = await call(['has anyone on design done the business cards yet']);
+      expect(last(uses[0]!)).to.deep.include({ name: 'list_team_todos', args: { team: 'Design', completed: true } });
+      expect(heard[0]).to.equal('Order new business cards is done.');
+    });
+
+    it('when the caller asks where an event is, then its place is said', async () => {
+      const { heard } = await call(["where's the design review"]);
+      expect(heard[0]).to.equal('Design review is tomorrow at 10 AM in Room 4.');
+    });
+
+    it('when the caller asks what their roles are, then every team is said with the role, member too', async () => {
+      const { heard } = await call(["what teams do I have access to, and what's my role in each"]);
+      expect(heard[0]).to.equal("You're on 3 teams: Design as a member, Engineering as the owner and Marketing as a viewer.");
+    });
+
+    it('when an event moves to another day "at the same time", then it keeps its time of day', async () => {
+      await call(["reschedule Monday's sync with Bob to Tuesday at the same time", 'move the dentist to Monday, same time']);
+      expect((await event('Weekly sync with Bob'))?.starts_at.toISOString()).to.equal('2026-12-08T15:00:00.000Z');
+      expect((await event('Dentist appointment'))?.starts_at.toISOString()).to.equal('2026-12-07T21:00:00.000Z');
+    });
+
+    it('when the caller asked about one thing, then "it" is that thing: moved, or marked done', async () => {
+      const moved = await call(["when's my dentist appointment", 'can you move it an hour later']);
+      expect(moved.heard[1]).to.equal('Moved Dentist appointment to Friday at 5 PM.');
+      const done = await call(['when do I need to call the dentist by', 'well I just did it, so mark it done']);
+      expect(done.heard[1]).to.equal('Marked call the dentist as done.');
+    });
+
+    it('when a reminder is asked for some time before an event, then it is set that long before the event starts', async () => {
+      await call(['remind me an hour before my dentist appointment that I need to leave', 'when am I having lunch with Alice', 'remind me half an hour before']);
+      const reminders = await database.db('reminders').whereIn('message', ['I need to leave', 'Lunch with Alice']).orderBy('remind_at');
+      expect(reminders.map((r: { message: string; remind_at: Date }) => [r.message, r.remind_at.toISOString()])).to.deep.equal([
+        ['Lunch with Alice', '2026-12-04T17:00:00.000Z'],
+        ['I need to leave', '2026-12-04T20:00:00.000Z'],
+      ]);
+    });
+
+    it('when a todo is renamed with "change X to Y", its deadline taken off, or a date said of it, then that is what changes', async () => {
+      await call([
+        'change buy a birthday present for Sam to buy a birthday present for Sam and Alex',
+        "take the deadline off the flights one, there's no rush",
+        'the plumber needs to be done by the 18th',
+      ]);
+      expect(await todo('buy a birthday present for Sam and Alex')).to.not.equal(undefined);
+      expect((await todo('book flights for the conference'))?.due_at).to.equal(null);
+      expect((await todo('call the plumber about the leak'))?.due_at.toISOString()).to.equal('2026-12-18T14:00:00.000Z');
+    });
+
+    it('when a reason follows the request, or a person is named another way ("mum"), then the target is still found', async () => {
+      const { uses } = await call(["get rid of the design review tomorrow, we're doing it over email", 'scrap the one about mum']);
+      expect(uses.map((turn) => last(turn)?.name)).to.deep.equal(['delete_calendar_event', 'delete_reminder']);
+      expect(await event('Design review')).to.equal(undefined);
+      expect(await database.db('reminders').where({ message: 'call mom' }).first()).to.equal(undefined);
+    });
+
+    it('when something is added from one time to another, then it is an event, even named after a team', async () => {
+      const { uses } = await call(['add team drinks Friday, half five to seven, at the Crown']);
+      expect(last(uses[0]!)?.args).to.deep.equal({ title: 'team drinks', location: 'the Crown', starts_at: '2026-12-04T17:30:00-05:00', ends_at: '2026-12-04T19:00:00-05:00' });
+    });
+
+    it('when the caller asks whether it does calendar stuff, or tells the developers something, then it says what it does, or takes the feedback', async () => {
+      const { heard, uses } = await call(['can you do calendar stuff?', 'tell the developers the calendar bit is confusing']);
+      expect(heard[0]).to.match(/^I can add and read your todos/);
+      expect(last(uses[1]!)).to.deep.include({ name: 'record_feedback', args: { comment: 'the calendar bit is confusing' } });
+    });
+  });
+
   describe('requests it does not handle', () => {
     it('when the caller asks about the weather on a day, then no tool is called and the answer says what it can do', async () => {
       const { heard, uses } = await call(["what's the weather like on Friday"]);

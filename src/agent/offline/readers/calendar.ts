@@ -138,7 +138,7 @@ function schedule(text: string, clock: Clock, sure = false): Understanding | nul
   // "book the meeting room for the retro": the retro.
   title = title.replace(/^(?:the\s+)?[\w ]*\broom\s+for\s+/i, '');
   const place = PLACE.exec(title);
-  if (place) title = title.slice(0, place.index);
+  if (place) title = cleanTitle(title.slice(0, place.index));
   if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
   if (!at.at || !at.hasTime) return ask(QUESTIONS.eventTime);
   return call('create_calendar_event', {

@@ -140,28 +140,29 @@ function newTodo(text: string, naming: Naming, clock: Clock): Json | null {
   };
 }
 
-/** The tool call for a team once it is known. */
-function teamRequest(action: Action, text: string, naming: Naming, clock: Clock): ((team: string) => Understanding) | Understanding {
+/** The tool call for a team once it is known, and what a question about it asks about ("is Victor on it"). */
+function teamRequest(action: Action, text: string, naming: Naming, clock: Clock): { act: (team: string) => Understanding; about?: string[] } | Understanding {
   const unnamed = naming.said ? text.replace(naming.said, ' ') : text;
   if (action === 'members') {
     // "is Victor on the design team": only Victor is asked about.
     const who = /^(?:is|are|does|do)\s+(.+?)\s+(?:(?:work|belong)\s+)?(?:in|on|to|with|part of|a member of)\b/i.exec(text)?.[1];
-    return (team) => call('list_team_members', { team }, who ? contentWords(who) : undefined);
+    const about = who ? contentWords(who) : undefined;
+    return { act: (team) => call('list_team_members', { team }, about), about };
   }
   if (action === 'todos') {
     const completed = /\b(?:finished|done|completed)\b/i.test(text);
     const args = { completed, ...todoFilter(text, clock, completed) };
     // "has anyone on design done the business cards": only those are answered.
     const about = askedAbout(contentWords(readWhen(unnamed, clock).rest.replace(TODO_WORDS, ' ')));
-    return (team) => call('list_team_todos', { team, ...args }, about);
+    return { act: (team) => call('list_team_todos', { team, ...args }, about), about };
   }
   const todo = newTodo(text, naming, clock);
   if (!todo) return ask(QUESTIONS.teamTodoTitle);
-  return (team) => call('create_team_todo', { team, ...todo });
+  return { act: (team) => call('create_team_todo', { team, ...todo }) };
 }
 
 /** Asks the provider to find the team among the caller's own: by a loose name, an ordinal, or (none named) which one. */
-function findTeam(action: Action, text: string, naming: Naming | null, act: (team: string) => Understanding): Understanding {
+function findTeam(action: Action, text: string, naming: Naming | null, act: (team: string) => Understanding, about?: string[]): Understanding {
   return {
     kind: 'find',
     find: {
@@ -173,6 +174,7 @@ function findTeam(action: Action, text: string, naming: Naming | null, act: (tea
       within: null,
       act: (row) => act(String(row.name)),
       question: QUESTIONS.team,
+      ...(about?.length ? { about } : {}),
       // A viewer cannot add to a team: asked which, only the teams they can add to are offered.
       ...(action === 'add' && !naming?.name ? { only: (row: Json) => row.role !== 'viewer' } : {}),
       ...(naming?.teamSaid ? { otherwise: ask(QUESTIONS.team) } : {}),
@@ -190,9 +192,9 @@ function teamAction(action: Action, text: string, clock: Clock, context: Context
   }
   if (!naming && !sure) return null;
   const request = teamRequest(action, text, naming ?? { name: null, said: '', loose: false }, clock);
-  if (typeof request !== 'function') return request;
-  if (naming?.name && !naming.loose) return request(naming.name);
-  return findTeam(action, text, naming?.name ? naming : null, request);
+  if (!('act' in request)) return request;
+  if (naming?.name && !naming.loose) return request.act(naming.name);
+  return findTeam(action, text, naming?.name ? naming : null, request.act, request.about);
 }
 
 /** The team readers, each for a request known to be its kind: only the details are read. */
