@@ -43,7 +43,7 @@ const STOP = new Set(
 export const lemmas = remembered(lemmasOf);
 
 // One word for one thing, whichever side of the Atlantic says it: "mum" meets "call mom".
-const SAME: Record<string, string> = { mum: 'mom', mummy: 'mom', mother: 'mom', mommy: 'mom', father: 'dad', daddy: 'dad', colour: 'color', favourite: 'favorite', cheque: 'check', programme: 'program', catalogue: 'catalog', tyre: 'tire', organise: 'organize', cancelled: 'cancel' };
+const SAME: Record<string, string> = { mum: 'mom', mummy: 'mom', mother: 'mom', mommy: 'mom', father: 'dad', daddy: 'dad', colour: 'color', favourite: 'favorite', cheque: 'check', programme: 'program', catalogue: 'catalog', tyre: 'tire', organise: 'organize' };
 
 function lemmasOf(text: string): string[] {
   const doc = nlp(text.toLowerCase());

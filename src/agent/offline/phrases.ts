@@ -79,7 +79,7 @@ export function askedAbout(words: string[]): string[] {
 
 /** Without a reason given after the request: "get rid of the design review, we're doing it over email". */
 export function withoutReason(text: string): string {
-  return text.replace(/,\s*(?:because|since|as|cause|we're|we are|i'm|i am|i'll|i will|they're|they are|he's|she's|there's no need)\b.*$/i, '');
+  return text.replace(/,\s*(?:because|since|as|cause|we're|we are|i'm|i am|i'll|i will|they're|they are|he's|she's|there's no (?:need|rush))\b.*$/i, '');
 }
 
 // Obligations said as statements: "I need to buy stamps", "I must remember to cancel the gym",

@@ -3,7 +3,7 @@ import { toZonedIso } from '../../zoned-time.ts';
 import type { Context, Json, Noun } from '../context.ts';
 import type { Intent } from '../intent-model.ts';
 import { contentWords, saysDone } from '../language.ts';
-import { askedAbout, cleanTitle, EVENT_WORDS, withoutReason, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS } from '../phrases.ts';
+import { askedAbout, cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS, withoutReason } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { listingRange, readWhen, type Clock, type When } from '../when.ts';
 

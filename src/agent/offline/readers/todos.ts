@@ -75,21 +75,23 @@ function reprioritise(text: string, sure = false): Understanding | null {
 // "take the deadline off the flights one", "the plants don't need a due date": no due date.
 const UNDATE = /\b(?:take|remove|clear|drop|get rid of|lose|delete)\s+(?:the\s+)?(?:deadline|due date|date)\b(?:\s+(?:off|from))?|\b(?:no|without a|doesn't need a|don't need a)\s+(?:deadline|due date)\b/i;
 
+const DONE_BY = /\b(?:needs? to be|has to be|have to be|should be|must be)\s+(?:done|finished|sorted|ready|paid|sent|booked)\b/;
+
 /** A new due date: "the report is due Friday now", "change the plumber todo to Monday"; or none. */
 function redate(text: string, clock: Clock, sure = false): Understanding | null {
   const undated = UNDATE.exec(text);
   if (undated) {
-    const words = text.replace(undated[0], ' ').replace(/,?\s*(?:there's|there is|it's|it is)\s+no\s+rush\b/i, ' ').replace(/\b(?:of|on|for|off|from)\b/gi, ' ');
+    const words = withoutReason(text).replace(undated[0], ' ').replace(/\b(?:of|on|for|off|from)\b/gi, ' ');
     return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: null }));
   }
   // "the birthday present needs to be done by the 18th": a date for a thing already on the list.
-  const byWhen = /^(?:the|my)\s.+?\s(?:needs? to be|has to be|have to be|should be|must be)\s+(?:done|finished|sorted|ready|paid|sent|booked)\s+(?:by|on|before)\b/i;
+  const byWhen = new RegExp(String.raw`^(?:the|my)\s.+?\s${DONE_BY.source}\s+(?:by|on|before)\b`, 'i');
   const said = (/\b(?:due|deadline|todo|task)\b/i.test(text) && /\b(?:make|set|change|move|now|push)\b/i.test(text) && !/^(?:add|create|new)\b/i.test(text)) || byWhen.test(text);
   if (!sure && !said) return null;
   const when = readWhen(text, clock);
   if (!when.at) return null;
   const at = iso(when.at, clock);
-  const words = when.rest.replace(/\b(?:needs? to be|has to be|have to be|should be|must be)\s+(?:done|finished|sorted|ready|paid|sent|booked)\b/gi, ' ').replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
+  const words = when.rest.replace(new RegExp(DONE_BY.source, 'gi'), ' ').replace(/\b(?:make|set|change|move|push|the due date|due date|due|deadline|of|for|now|is|are|it's|to)\b/gi, ' ');
   return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: at }));
 }
 
