@@ -32,9 +32,14 @@ import { boundHistory, repairHistory } from './history.ts';
 import type { ChatMessage } from './messages.ts';
 import type { ModelProvider } from './provider.ts';
 import { systemPrompt } from './system-prompt.ts';
+import { CallerInterrupted, heardPart } from './interrupted.ts';
+import { speakableChunks } from './speakable.ts';
 import { createToolRunner } from './tool-runner.ts';
 
 export const AGENT_NAME = 'convonet';
+
+// The result of a tool call that never started because the turn stopped at an earlier one.
+const NOT_STARTED = JSON.stringify({ error: 'Not started: the turn stopped before this call; nothing was changed.' });
 
 export interface AgentInput {
   caller: Caller;
@@ -50,7 +55,16 @@ export interface AgentInput {
   answerBy?: number;
   /** When the work must end whatever happens; tools get no time past it. */
   deadline?: Deadline;
+  /**
+   * Stops the work: the caller gave up or the instance stops, or, with a CallerInterrupted
+   * reason, the caller cut in on the answer, which then ends with what they heard of it.
+   */
   signal: AbortSignal;
+  /**
+   * Given the answer's words as soon as they can be spoken, chunk by chunk (sentences, long
+   * clauses), while the rest is still being generated. Joined, the chunks are `say`.
+   */
+  onText?: (chunk: string) => void;
 }
 
 export interface AgentTurn {
@@ -63,14 +77,17 @@ export interface AgentTurn {
 }
 
 export interface AgentAnswer {
+  /** Everything said for the turn (words before tool calls included), in the order it was said. */
   say: string;
+  /** The turn's last assistant message as stored in the thread: the end of `say`. */
+  said: string;
   /** "transfer" when the caller asked for a person. */
   action: 'listen' | 'transfer';
   threadId: string;
   /** What the caller said about the assistant itself, for the voice layer to file. */
   feedback: string[];
-  /** "redirected" when the answer came after `answerBy`. */
-  endReason: 'completed' | 'redirected';
+  /** "redirected" when the answer came after `answerBy`; "interrupted" when the caller cut in on it. */
+  endReason: 'completed' | 'redirected' | 'interrupted';
 }
 
 /** Why a turn failed: given up on or stopped by its signal (the caller gave up, the instance stops), or on its own. */
@@ -98,8 +115,9 @@ export interface AgentOptions {
 
 /**
  * The turn loop: load the caller's thread, ask the model, run the tools it calls, feed the
- * results back, until it answers in words or runs out of rounds. Knows nothing of Twilio or
- * HTTP: a caller, an utterance in, what to say out.
+ * results back, until it answers in words or runs out of rounds. Knows nothing of Twilio, HTTP
+ * or WebSockets: a caller, an utterance in, what to say out, whole (`say`) and as it comes
+ * (`onText`), for the Gather webhooks and the ConversationRelay session alike.
  */
 export function createAgent(options: AgentOptions): Agent {
   const { db, provider, tools, logger, maxToolRounds, historyMessages } = options;
@@ -145,46 +163,84 @@ export function createAgent(options: AgentOptions): Agent {
     let action: AgentAnswer['action'] = 'listen';
     const clock = now();
     const system: ChatMessage = { role: 'system', content: systemPrompt(caller, clock) };
+    const speech = speakableChunks((chunk) => input.onText?.(chunk));
+    // How much of what was said the thread's history already holds (words before tool calls).
+    let stored = 0;
 
     /** The last words of the turn: into history and onto the turn together, or neither if it was given up on. */
-    async function finish(say: string): Promise<AgentAnswer> {
-      const endReason = answerBy !== undefined && Date.now() > answerBy ? 'redirected' : 'completed';
-      const answer: AgentAnswer = { say, action, threadId: thread.id, feedback, endReason };
+    async function finish(said: string, endReason?: 'interrupted'): Promise<AgentAnswer> {
+      const late = answerBy !== undefined && Date.now() > answerBy;
+      const answer: AgentAnswer = {
+        say: speech.said.trim(),
+        said,
+        action,
+        threadId: thread.id,
+        feedback,
+        endReason: endReason ?? (late ? 'redirected' : 'completed'),
+      };
       await db.transaction(async (trx) => {
-        await appendMessages(trx, thread.id, [{ role: 'assistant', content: say }]);
+        if (said) await appendMessages(trx, thread.id, [{ role: 'assistant', content: said }]);
         if (turn && !(await turn.settle(trx, answer))) throw new TurnGivenUpError('the turn was given up on before its answer');
       });
       return answer;
     }
 
-    for (let round = 0; round < maxToolRounds; round++) {
-      // The caller may have been told it failed, here or on another instance: no more rounds, no more writes.
-      signal.throwIfAborted();
-      if (turn) await assertTurnRunning(db, turn.id);
-      const reply = await chat(provider, {
-        messages: [system, ...conversation],
-        tools: specs,
-        now: clock,
-        timezone: caller.timezone,
-        signal,
-      }, thread.id);
-      const calls = reply.message.toolCalls ?? [];
-      if (calls.length === 0) return finish(reply.message.content?.trim() || 'Done.');
-      // The request first; each result then lands with its tool's effect, in the tool's own
-      // transaction. A crash in between leaves a call without a result, which did nothing and
-      // is read back as unfinished.
-      await appendMessages(db, thread.id, [reply.message]);
-      const results: ChatMessage[] = [];
-      for (const call of calls) {
-        const run = await runTool(call, { caller, threadId: thread.id, turnId: turn?.id, now: clock, signal, deadline });
-        if (run.stoppedBy) throw run.stoppedBy;
-        if (run.result.transfer === true) action = 'transfer';
-        if (typeof run.result.feedback === 'string') feedback.push(run.result.feedback);
-        results.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(run.result) });
-      }
-      conversation.push(reply.message, ...results);
+    /** Only what the caller heard stays: the words not yet in history, cut where they cut in. */
+    function interrupted(reason: CallerInterrupted): Promise<AgentAnswer> {
+      // Words still waiting for a clause to end were never sent, so never heard.
+      const heard = heardPart(speech.said, reason.heard);
+      return finish(heard.length > stored ? heard.slice(stored).trim() : '', 'interrupted');
     }
-    return finish('Sorry, I could not finish that. Could you ask in a simpler way?');
+
+    try {
+      for (let round = 0; round < maxToolRounds; round++) {
+        // The caller may have been told it failed, here or on another instance: no more rounds, no more writes.
+        signal.throwIfAborted();
+        if (turn) await assertTurnRunning(db, turn.id);
+        const reply = await chat(provider, {
+          messages: [system, ...conversation],
+          tools: specs,
+          now: clock,
+          timezone: caller.timezone,
+          signal,
+          onText: speech.push,
+        }, thread.id);
+        const calls = reply.message.toolCalls ?? [];
+        if (calls.length === 0) {
+          const said = reply.message.content?.trim() || 'Done.';
+          if (!reply.message.content?.trim()) speech.push(said);
+          speech.flush();
+          return await finish(said);
+        }
+        // Words before a tool call are said now, not after the tool.
+        speech.flush();
+        // The request first; each result then lands with its tool's effect, in the tool's own
+        // transaction. A crash in between leaves a call without a result, which did nothing and
+        // is read back as unfinished.
+        await appendMessages(db, thread.id, [reply.message]);
+        stored = speech.said.length;
+        const results: ChatMessage[] = [];
+        for (const [index, call] of calls.entries()) {
+          const run = await runTool(call, { caller, threadId: thread.id, turnId: turn?.id, now: clock, signal, deadline });
+          if (run.stoppedBy) {
+            // The calls after it never started: said so, so that no call is left without its result.
+            await appendMessages(db, thread.id, calls.slice(index + 1).map((skipped) => ({ role: 'tool', toolCallId: skipped.id, content: NOT_STARTED })));
+            throw run.stoppedBy;
+          }
+          if (run.result.transfer === true) action = 'transfer';
+          if (typeof run.result.feedback === 'string') feedback.push(run.result.feedback);
+          results.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(run.result) });
+        }
+        conversation.push(reply.message, ...results);
+      }
+      const giveUp = 'Sorry, I could not finish that. Could you ask in a simpler way?';
+      speech.push(giveUp);
+      speech.flush();
+      return await finish(giveUp);
+    } catch (error) {
+      if (signal.aborted && signal.reason instanceof CallerInterrupted) return interrupted(signal.reason);
+      throw error;
+    }
   }
 
   /** The caller's thread, reset first if its last turn timed out or failed. */

@@ -9,19 +9,20 @@ import {
   GEN_AI_RESPONSE_FINISH_REASONS,
   GEN_AI_RESPONSE_ID,
   GEN_AI_RESPONSE_MODEL,
+  GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   GEN_AI_TOKEN_TYPE,
   GEN_AI_USAGE_INPUT_TOKENS,
   GEN_AI_USAGE_OUTPUT_TOKENS,
   SERVER_ADDRESS,
   SERVER_PORT,
 } from '../signals/attributes.ts';
-import { genAiOperationDuration, genAiTokenUsage } from '../signals/metrics.ts';
+import { genAiOperationDuration, genAiTimeToFirstChunk, genAiTokenUsage } from '../signals/metrics.ts';
 import { errorType, inSpan } from '../signals/spans.ts';
 import type { ModelProvider, ModelReply, ModelRequest } from './provider.ts';
 
 /**
  * One model call as a GenAI `chat {model}` span, with the conventions' duration and token
- * metrics. `conversationId` is the caller's thread, the same `gen_ai.conversation.id` as on
+ * metrics, and for a streamed reply its time to first chunk. `conversationId` is the caller's thread, the same `gen_ai.conversation.id` as on
  * `invoke_agent`, so a search by thread finds every model call in it.
  * https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/#inference
  */
@@ -36,7 +37,15 @@ export function chat(provider: ModelProvider, request: ModelRequest, conversatio
   return inSpan(`${GEN_AI_OPERATION.chat} ${provider.model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     const started = performance.now();
     try {
-      const reply = await provider.complete(request);
+      let streamed = false;
+      const onText = request.onText && ((delta: string) => ((streamed = true), request.onText!(delta)));
+      const reply = await provider.complete({ ...request, onText });
+      // A provider that does not stream hands its words over whole, at the end.
+      if (!streamed && reply.message.content) request.onText?.(reply.message.content);
+      if (reply.timeToFirstChunk !== undefined) {
+        span.setAttribute(GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, reply.timeToFirstChunk);
+        genAiTimeToFirstChunk.record(reply.timeToFirstChunk, { ...common, [GEN_AI_RESPONSE_MODEL]: reply.model });
+      }
       span.setAttributes({
         [GEN_AI_RESPONSE_MODEL]: reply.model,
         [GEN_AI_RESPONSE_FINISH_REASONS]: [reply.finishReason],

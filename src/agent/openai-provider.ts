@@ -1,11 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type {
+  ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
-  ChatCompletionMessageToolCall,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
-import type { AssistantMessage, ChatMessage } from './messages.ts';
+import type { AssistantMessage, ChatMessage, ToolCall } from './messages.ts';
 import type { ModelProvider, ModelReply, ModelRequest, ToolSpec } from './provider.ts';
 
 export interface OpenAiProviderOptions {
@@ -28,11 +28,13 @@ const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 4_000;
 
 /**
- * Chat Completions with tools through the official SDK. Retries are ours, not the SDK's, so
+ * Chat Completions with tools through the official SDK, streamed, so the first words of an
+ * answer can be spoken while the rest is generated. Retries are ours, not the SDK's, so
  * they stop when the turn's signal does: 429, 5xx and a connection dropped mid-request are
  * retried, at most MAX_ATTEMPTS requests in all, after `retry-after-ms` or `Retry-After` when
  * the server gives one and a jittered exponential backoff when it does not. A server that cannot
- * be reached at all (refused, unknown host) and anything else, such as a bad key, fail at once.
+ * be reached at all (refused, unknown host) and anything else, such as a bad key, fail at once;
+ * so does a reply that broke off after some of its words were already handed on.
  */
 export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderOptions): ModelProvider {
   const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
@@ -43,6 +45,8 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
       messages: request.messages.map(toOpenAi),
       tools: request.tools.map(toTool),
       parallel_tool_calls: true,
+      stream: true as const,
+      stream_options: { include_usage: true },
     };
     let lastFailure: unknown;
     for (let attempt = 0; ; attempt++) {
@@ -51,25 +55,16 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
       const attemptAbort = new AbortController();
       const forward = () => attemptAbort.abort(request.signal.reason);
       request.signal.addEventListener('abort', forward, { once: true });
+      const spoken = { any: false };
       try {
-        const completion = await client.chat.completions.create(body, { signal: attemptAbort.signal });
-        const choice = completion.choices[0];
-        if (!choice) throw new ModelUnavailableError('the model returned no choices');
-        return {
-          id: completion.id,
-          message: fromOpenAi(choice.message),
-          model: completion.model,
-          finishReason: choice.finish_reason,
-          usage: completion.usage
-            ? { inputTokens: completion.usage.prompt_tokens, outputTokens: completion.usage.completion_tokens }
-            : undefined,
-        };
+        return await streamReply(body, request, attemptAbort.signal, spoken);
       } catch (error) {
         // Stopped in the middle of a retry: the model's failure is what went wrong, not the abort,
         // whether the stop came during the backoff (below) or during the request. Stopped before
         // anything failed: the stop itself, not the SDK's word for it.
         if (request.signal.aborted) throw lastFailure ?? request.signal.reason ?? error;
-        const wait = retryable(error) && attempt + 1 < MAX_ATTEMPTS ? backoff(attempt, error) : null;
+        // Words already spoken cannot be taken back: a reply that failed after them is not asked for again.
+        const wait = retryable(error) && !spoken.any && attempt + 1 < MAX_ATTEMPTS ? backoff(attempt, error) : null;
         if (wait === null || request.signal.aborted) throw error;
         lastFailure = error;
         try {
@@ -81,6 +76,59 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
         request.signal.removeEventListener('abort', forward);
       }
     }
+  }
+
+  /** One streamed request: text goes to `onText` as it arrives; tool calls are assembled from their pieces. */
+  async function streamReply(
+    body: ChatCompletionCreateParamsStreaming,
+    request: ModelRequest,
+    signal: AbortSignal,
+    spoken: { any: boolean },
+  ): Promise<ModelReply> {
+    const sent = performance.now();
+    const stream = await client.chat.completions.create(body, { signal });
+    let firstChunk: number | undefined;
+    let content = '';
+    const calls = new Map<number, ToolCall>();
+    let finishReason: string | undefined;
+    let id: string | undefined;
+    let answeredBy = model;
+    let usage: ModelReply['usage'];
+    for await (const chunk of stream) {
+      firstChunk ??= performance.now();
+      id = chunk.id || id;
+      answeredBy = chunk.model || answeredBy;
+      if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      const text = choice.delta?.content;
+      if (text) {
+        content += text;
+        spoken.any = true;
+        request.onText?.(text);
+      }
+      for (const piece of choice.delta?.tool_calls ?? []) {
+        const call = calls.get(piece.index) ?? { id: '', name: '', arguments: '' };
+        if (piece.id) call.id = piece.id;
+        if (piece.function?.name) call.name += piece.function.name;
+        if (piece.function?.arguments) call.arguments += piece.function.arguments;
+        calls.set(piece.index, call);
+      }
+      finishReason = choice.finish_reason ?? finishReason;
+    }
+    if (!finishReason) throw new ModelUnavailableError('the model stream ended without a finish reason');
+    const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+    const message: AssistantMessage = toolCalls.length
+      ? { role: 'assistant', content: content || null, toolCalls }
+      : { role: 'assistant', content: content || null };
+    return {
+      id,
+      message,
+      model: answeredBy,
+      finishReason,
+      usage,
+      timeToFirstChunk: firstChunk === undefined ? undefined : (firstChunk - sent) / 1000,
+    };
   }
 
   return { name: 'openai', model, server: serverOf(client.baseURL), complete };
@@ -153,11 +201,4 @@ function toOpenAi(message: ChatMessage): ChatCompletionMessageParam {
           }
         : { role: 'assistant', content: message.content ?? '' };
   }
-}
-
-function fromOpenAi(message: { content: string | null; tool_calls?: ChatCompletionMessageToolCall[] }): AssistantMessage {
-  const toolCalls = (message.tool_calls ?? []).flatMap((call) =>
-    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
-  );
-  return toolCalls.length ? { role: 'assistant', content: message.content, toolCalls } : { role: 'assistant', content: message.content };
 }

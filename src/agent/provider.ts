@@ -14,6 +14,11 @@ export interface ModelRequest {
   now: Date;
   timezone: string;
   signal: AbortSignal;
+  /**
+   * Given each piece of the answer's text as it arrives, by providers that stream; for those
+   * that do not, `chat` hands over the whole text once the reply is complete.
+   */
+  onText?: (delta: string) => void;
 }
 
 export interface ModelReply {
@@ -24,6 +29,8 @@ export interface ModelReply {
   usage?: { inputTokens: number; outputTokens: number };
   /** The completion's id (gen_ai.response.id), when the server gives one. */
   id?: string;
+  /** Seconds from the request to the first chunk of a streamed reply (gen_ai.response.time_to_first_chunk). */
+  timeToFirstChunk?: number;
 }
 
 /** Messages and tool schemas in, one assistant message (maybe with tool calls) out. */

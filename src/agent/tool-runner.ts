@@ -21,9 +21,10 @@ import { recordEvent } from '../signals/events.ts';
 import { toolDuration, toolErrors } from '../signals/metrics.ts';
 import { errorType, failSpan, inSpan } from '../signals/spans.ts';
 import { ToolError, type Caller, type Tool, type ToolResult } from '../tools/tool.ts';
+import { CallerInterrupted } from './interrupted.ts';
 import type { ToolCall } from './messages.ts';
 
-export type ToolOutcome = 'success' | 'error' | 'timeout' | 'repeated';
+export type ToolOutcome = 'success' | 'error' | 'timeout' | 'interrupted' | 'repeated';
 
 export interface ToolRun {
   call: ToolCall;
@@ -55,6 +56,7 @@ export interface ToolRunnerOptions {
 
 // What the model is told when the tool's transaction rolled back: true, because it did.
 const TIMED_OUT = { error: 'That took too long and was stopped; nothing was changed.' };
+const INTERRUPTED = { error: 'The caller interrupted before this finished, so it was stopped; nothing was changed.' };
 const UNAVAILABLE = { error: 'The service behind this tool is not answering right now; nothing was changed.' };
 
 export class ToolTimeoutError extends Error {
@@ -97,7 +99,10 @@ export function createToolRunner({ db, tools, timeoutMs, logger }: ToolRunnerOpt
             failSpan(span, error);
             toolErrors.add(1, { [GEN_AI_TOOL_NAME]: call.name, [ERROR_TYPE]: errorType(error) });
           }
-          run = stopped ? { call, outcome: 'timeout', result: TIMED_OUT, stoppedBy: error } : rolledBack(call, error);
+          const cutIn = scope.signal.reason instanceof CallerInterrupted;
+          run = stopped
+            ? { call, outcome: cutIn ? 'interrupted' : 'timeout', result: cutIn ? INTERRUPTED : TIMED_OUT, stoppedBy: error }
+            : rolledBack(call, error);
           // Rolled back, so the history gets a result saying so. If even that cannot be written,
           // the call stays unanswered there and is repaired on load: either way, "nothing changed".
           await appendMessages(db, scope.threadId, [toolMessage(run)]).catch(() => undefined);

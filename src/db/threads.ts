@@ -92,3 +92,15 @@ function toRow(threadId: string, message: ChatMessage) {
       return { thread_id: threadId, role: 'tool', content: message.content, tool_call_id: message.toolCallId };
   }
 }
+
+/**
+ * Cuts the thread's last message, an answer stored whole, down to what the caller heard of it
+ * before cutting in; with nothing heard, it goes. Only while it is still the last message and
+ * still reads `said`: an answer already followed by more is left as it is.
+ */
+export async function cutLastAnswer(db: Executor, threadId: string, said: string, heard: string): Promise<boolean> {
+  const last = db('messages').where({ thread_id: threadId }).max('id');
+  const answer = db('messages').where({ thread_id: threadId, role: 'assistant', content: said }).whereNull('tool_calls').where('id', last);
+  const changed = heard ? await answer.update({ content: heard }) : await answer.delete();
+  return changed > 0;
+}

@@ -4,7 +4,7 @@ import { transactionBy } from './deadline.ts';
 import type { Db, Executor } from './knex.ts';
 
 export type TurnAction = 'listen' | 'transfer';
-export type TurnEndReason = 'completed' | 'redirected' | 'timed_out' | 'error';
+export type TurnEndReason = 'completed' | 'redirected' | 'interrupted' | 'timed_out' | 'error';
 
 export interface TurnRow {
   id: string;

@@ -13,6 +13,8 @@ export const GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
 export const GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
 export const GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+/** Seconds from the request to the first chunk of a streamed reply. */
+export const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk';
 export const GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
@@ -43,6 +45,17 @@ export const TWILIO_WEBHOOK = 'twilio.webhook';
 /** What came of a webhook: greeted, pin_accepted, answered, hold, goodbye, apologised... */
 export const WEBHOOK_OUTCOME = 'convonet.webhook.outcome';
 export const CALLER_PSEUDO_ID = 'enduser.pseudo.id';
+/** How the call talks after sign-in: "gather" (webhooks) or "relay" (ConversationRelay WebSocket). */
+export const VOICE_MODE = 'convonet.voice.mode';
+/** Twilio's ConversationRelay session id (VX...), from its setup message. */
+export const RELAY_SESSION_ID = 'twilio.relay.session_id';
+/** Seconds from the caller's final words to the first words of the answer sent to be spoken. */
+export const TIME_TO_FIRST_TEXT = 'convonet.turn.time_to_first_text';
+/** How much of the answer the caller heard before cutting in, in characters; and after how long. */
+export const HEARD_CHARS = 'convonet.interrupt.heard_chars';
+export const HEARD_MS = 'convonet.interrupt.heard_ms';
+/** Why a relay session ended: hangup, transfer, goodbye, protocol_error, call_ended, shutdown... */
+export const RELAY_END_REASON = 'convonet.relay.end_reason';
 export const TURN_ID = 'convonet.turn.id';
 export const TURN_OUTCOME = 'convonet.turn.outcome';
 export const TURN_END_REASON = 'convonet.turn.end_reason';
@@ -76,4 +89,6 @@ export const EVENTS = {
   pinRejected: 'pin rejected',
   pinLockout: 'pin lockout',
   callerFeedback: 'caller feedback',
+  callerInterrupted: 'caller interrupted',
+  relayMessageRefused: 'relay message refused',
 } as const;

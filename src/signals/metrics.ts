@@ -23,6 +23,26 @@ export const genAiTokenUsage = meter.createHistogram('gen_ai.client.token.usage'
   },
 });
 
+/** Per the GenAI conventions, for streamed replies: seconds from the request to the first chunk. */
+export const genAiTimeToFirstChunk = meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', {
+  description: 'Time to receive the first chunk of a streamed reply',
+  unit: 's',
+  advice: { explicitBucketBoundaries: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24] },
+});
+
+/** What a relay caller waits for: from their final words to the first words of the answer sent to Twilio. */
+export const timeToFirstText = meter.createHistogram('convonet.turn.time_to_first_text', {
+  description: 'Time from a caller utterance to the first words of its answer sent to be spoken (ConversationRelay)',
+  unit: 's',
+  advice: { explicitBucketBoundaries: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 4, 8, 15] },
+});
+
+export const interruptions = meter.createCounter('convonet.turn.interruptions', {
+  description: 'Answers the caller cut in on (ConversationRelay barge-in)',
+  unit: '{interruption}',
+  valueType: ValueType.INT,
+});
+
 /** The old system's "agent processing time": from utterance to answer, by outcome. */
 export const turnDuration = meter.createHistogram('convonet.turn.duration', {
   description: 'Time from a caller utterance to its answer',

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 /** The request body the real `openai` client sent, as parsed JSON. */
 export interface ChatRequest {
   model: string;
+  stream?: boolean;
   messages: Array<{ role: string; content?: string | null; tool_call_id?: string; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }>;
   tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
 }
@@ -13,6 +14,12 @@ export interface FakeReply {
   status?: number;
   body: unknown;
   headers?: Record<string, string>;
+  /**
+   * For a streamed request: the answer's text as it is to arrive, piece by piece; a promise in
+   * the list holds the rest back until it resolves (a slow model, or a test's gate). Without it,
+   * a streamed request gets `body`'s text word by word and its tool calls whole.
+   */
+  pieces?: Array<string | Promise<unknown>>;
 }
 
 export type Script = (request: ChatRequest) => FakeReply | Promise<FakeReply>;
@@ -45,6 +52,12 @@ export function completion(message: { content?: string; toolCalls?: Array<{ name
   };
 }
 
+/** A streamed answer in words: `pieces` arrive in order, each promise holding back the rest until it resolves. */
+export function streamed(pieces: Array<string | Promise<unknown>>, model = 'gpt-fake-2026'): FakeReply {
+  const content = pieces.filter((piece): piece is string => typeof piece === 'string').join('');
+  return { ...completion({ content }, model), pieces };
+}
+
 export function apiError(status: number, message: string, headers: Record<string, string> = {}): FakeReply {
   return { status, headers, body: { error: { message, type: status === 401 ? 'invalid_request_error' : 'server_error', code: null } } };
 }
@@ -73,8 +86,18 @@ export async function startFakeOpenAi() {
     const script = scripts.shift();
     const reply = await (script ?? fallback)(body);
     if (res.destroyed) return; // the client gave up (aborted) while the script was thinking
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
-    res.end(JSON.stringify(reply.body));
+    const status = reply.status ?? 200;
+    if (!body.stream || status !== 200) {
+      res.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...reply.headers });
+    for (const chunk of chunksOf(reply)) {
+      if (chunk instanceof Promise) await chunk;
+      else if (!res.destroyed) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    }
+    res.end('data: [DONE]\n\n');
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -113,6 +136,36 @@ export function gate<T = void>() {
   let open!: (value: T) => void;
   const opened = new Promise<T>((resolve) => (open = resolve));
   return { opened, open };
+}
+
+interface CompletionBody {
+  id: string;
+  model: string;
+  created: number;
+  choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }>;
+  usage?: unknown;
+}
+
+/** A completion as Chat Completions streams it: a role, text deltas, tool calls, the finish reason, the usage. */
+function* chunksOf(reply: FakeReply): Generator<object | Promise<unknown>> {
+  const body = reply.body as CompletionBody;
+  const choice = body.choices[0]!;
+  const chunk = (delta: object, finish: string | null = null, extra: object = {}) => ({
+    id: body.id,
+    object: 'chat.completion.chunk',
+    created: body.created,
+    model: body.model,
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    ...extra,
+  });
+  yield chunk({ role: 'assistant', content: '' });
+  const pieces = reply.pieces ?? choice.message.content?.match(/\S+\s*|\s+/g) ?? [];
+  for (const piece of pieces) yield typeof piece === 'string' ? chunk({ content: piece }) : piece;
+  for (const [index, call] of (choice.message.tool_calls ?? []).entries()) {
+    yield chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] });
+  }
+  yield chunk({}, choice.finish_reason);
+  yield { id: body.id, object: 'chat.completion.chunk', created: body.created, model: body.model, choices: [], usage: body.usage };
 }
 
 function read(req: IncomingMessage): Promise<string> {
