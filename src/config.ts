@@ -35,6 +35,8 @@ const schema = z
       .optional(),
     TRANSFER_SIP_URI: z.string().regex(/^sips?:/, 'must start with sip: or sips:').optional(),
 
+    VOICE_MODE: z.enum(['gather', 'relay']).default('gather'),
+
     AGENT_PROVIDER: z.enum(['openai', 'offline']).optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_MODEL: z.string().min(1).default('gpt-4.1-mini'),
@@ -101,6 +103,8 @@ export interface Config {
     trustProxy: boolean;
   };
   transfer: { number?: string; sipUri?: string };
+  /** After sign-in: "gather" (a webhook per utterance) or "relay" (a ConversationRelay WebSocket, streamed). */
+  voiceMode: 'gather' | 'relay';
   agent: {
     provider: 'openai' | 'offline';
     openai: { apiKey?: string; model: string; baseURL?: string };
@@ -144,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.TRUST_PROXY,
     },
     transfer: { number: e.TRANSFER_NUMBER, sipUri: e.TRANSFER_SIP_URI },
+    voiceMode: e.VOICE_MODE,
     agent: {
       provider: e.AGENT_PROVIDER ?? (e.OPENAI_API_KEY ? 'openai' : 'offline'),
       openai: { apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, baseURL: e.OPENAI_BASE_URL },

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createDb, createWorkDb, embeddedDirectory, migrate, type Db } from './db/knex.ts';
 import { createLogger, type Logger } from './log.ts';
 import { tools } from './tools/index.ts';
+import { serveRelay } from './voice/relay/server.ts';
 import { settleStaleWork, turnBudgetMs } from './voice/turns.ts';
 
 // How long a stopping instance lets answers still being worked on finish before it gives up on them.
@@ -84,6 +85,8 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
+  // ConversationRelay sessions: WebSockets on the same server and port as the webhooks.
+  const relay = serveRelay(server, { db, turns: app.turns, logger, config });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   // Nobody else may open an embedded database this process holds: `npm run users` asks it instead.
@@ -95,6 +98,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
       port,
       database: 'url' in config.database ? 'postgres' : 'pglite',
       agent: `${provider.name}/${provider.model}`,
+      voice: config.voiceMode,
     },
     'listening',
   );
@@ -118,7 +122,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     server.closeIdleConnections();
     // A connection busy now closes after its answer (shouldKeepAlive above); none outlives the deadline.
     const cut = setTimeout(() => server.closeAllConnections(), config.webhookDeadlineMs + 1_000);
-    await Promise.all([closed.finally(() => clearTimeout(cut)), app.turns.drain(TURN_DRAIN_MS)]);
+    await Promise.all([closed.finally(() => clearTimeout(cut)), relay.close(), app.turns.drain(TURN_DRAIN_MS)]);
     await Promise.race([
       Promise.all([workDb === db ? undefined : workDb.destroy(), options.db ? undefined : db.destroy()]),
       delay(POOL_CLOSE_MS, undefined, { ref: false }),

@@ -1,5 +1,5 @@
 import type { ChatMessage, ToolCall } from '../agent/messages.ts';
-import type { Executor } from './knex.ts';
+import type { Db, Executor } from './knex.ts';
 
 export interface ThreadRow {
   id: string;
@@ -95,12 +95,16 @@ function toRow(threadId: string, message: ChatMessage) {
 
 /**
  * Cuts the thread's last message, an answer stored whole, down to what the caller heard of it
- * before cutting in; with nothing heard, it goes. Only while it is still the last message and
- * still reads `said`: an answer already followed by more is left as it is.
+ * (`cut` gives that from the stored text) before cutting in; with nothing heard, it goes. Only
+ * while it is still the last message: an answer already followed by more is left as it is.
  */
-export async function cutLastAnswer(db: Executor, threadId: string, said: string, heard: string): Promise<boolean> {
-  const last = db('messages').where({ thread_id: threadId }).max('id');
-  const answer = db('messages').where({ thread_id: threadId, role: 'assistant', content: said }).whereNull('tool_calls').where('id', last);
-  const changed = heard ? await answer.update({ content: heard }) : await answer.delete();
-  return changed > 0;
+export async function cutLastAnswer(db: Db, threadId: string, cut: (stored: string) => string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const last = await trx<MessageRow>('messages').where({ thread_id: threadId }).orderBy('id', 'desc').forUpdate().first();
+    if (!last || last.role !== 'assistant' || last.tool_calls?.length || !last.content) return;
+    const heard = cut(last.content);
+    if (heard === last.content) return;
+    const message = trx('messages').where({ id: last.id });
+    await (heard ? message.update({ content: heard }) : message.delete());
+  });
 }

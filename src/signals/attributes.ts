@@ -91,4 +91,5 @@ export const EVENTS = {
   callerFeedback: 'caller feedback',
   callerInterrupted: 'caller interrupted',
   relayMessageRefused: 'relay message refused',
+  relayError: 'relay error',
 } as const;

@@ -9,6 +9,8 @@ export interface HeardTwiml {
   gather?: { action: string; input: string; attributes: Record<string, string> };
   redirect?: string;
   dial?: { number?: string; sip?: string };
+  /** A ConversationRelay session: the WebSocket to open, its greeting, and the URL Twilio asks when it ends. */
+  connect?: { action: string; url: string; greeting: string };
   hangup: boolean;
 }
 
@@ -61,6 +63,13 @@ function walk(node: Node, heard: Pick<HeardTwiml, 'said' | 'hangup'> & Partial<H
         if ('Sip' in child) heard.dial.sip = text(child.Sip as Node[]);
       }
       break;
+    case 'Connect': {
+      const relay = children.find((child) => 'ConversationRelay' in child);
+      const relayAttributes = relay?.[':@'] ?? {};
+      heard.connect = { action: attributes.action ?? '', url: relayAttributes.url ?? '', greeting: relayAttributes.welcomeGreeting ?? '' };
+      if (heard.connect.greeting) heard.said.push(heard.connect.greeting);
+      break;
+    }
     case 'Hangup':
       heard.hangup = true;
       break;

@@ -7,10 +7,13 @@ import { settleBy } from '../deadline.ts';
 import { closeCall, findCall, openCall, updateCallStatus, type CallRow } from '../db/calls.ts';
 import { transactionBy } from '../db/deadline.ts';
 import type { Db } from '../db/knex.ts';
+import { countRelaySessions, issueRelaySession } from '../db/relay-sessions.ts';
+import { latestTurn } from '../db/turns.ts';
 import { findUserById } from '../db/users.ts';
 import {
   CALLER_PSEUDO_ID,
   ERROR_TYPE,
+  RELAY_END_REASON,
   SPEECH_CONFIDENCE,
   TRANSCRIPT,
   TRANSCRIPT_LENGTH,
@@ -26,11 +29,13 @@ import { signIn } from './sign-in.ts';
 import { understand } from './speech.ts';
 import type { Turns, TurnReply, WebhookClock } from './turns.ts';
 import { APOLOGY, UNSURE } from './turns.ts';
-import { askForPin, hangUp, hold, listen, PATHS, transfer } from './twiml.ts';
+import { HANDOFF, readHandoff } from './relay/messages.ts';
+import { askForPin, connectRelay, hangUp, hold, listen, PATHS, transfer, withCallTrace } from './twiml.ts';
 import {
   incomingParams,
   parseParams,
   pinParams,
+  relayEndedParams,
   resultParams,
   resultQuery,
   statusParams,
@@ -42,11 +47,13 @@ export interface VoiceRoutesOptions {
   db: Db;
   turns: Turns;
   logger: Logger;
-  config: Pick<Config, 'transfer' | 'captureContent'>;
+  config: Pick<Config, 'transfer' | 'captureContent' | 'voiceMode' | 'twilio'>;
 }
 
 const NOT_SIGNED_IN = 'Sorry, this call is not signed in. Please call again and say your PIN. Goodbye.';
 const CALL_ENDED = 'This call has ended. Goodbye.';
+// Relay sessions a call may be given in all: its first, and reconnections after lost ones.
+const MAX_RELAY_SESSIONS = 3;
 
 /**
  * The Twilio webhooks: each parses Twilio's parameters, calls one domain function and answers
@@ -85,6 +92,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
       ctx.state.outcome = `pin_${result.outcome}`;
       switch (result.outcome) {
         case 'accepted':
+          if (config.voiceMode === 'relay') return relay(ctx, call.call_sid, `Thanks, ${result.name}. What can I do for you?`);
           return listen(`Thanks, ${result.name}. What can I do for you?`, 1);
         case 'rejected':
           return askForPin(
@@ -154,6 +162,34 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     });
   });
 
+  router.post(PATHS.relayEnded, async (ctx) => {
+    const params = parseParams(relayEndedParams, ctx.request.body);
+    await forKnownCall(ctx, params.CallSid, 'voice_call.relay_ended', () => hangUp(APOLOGY), async (call, span) => {
+      const handoff = readHandoff(params.HandoffData);
+      span.setAttribute(RELAY_END_REASON, handoff?.reasonCode ?? 'lost');
+      if (handoff?.reasonCode === HANDOFF.transfer) {
+        // Only a turn the agent settled as a transfer puts the caller through, whatever the data says.
+        const last = await transactionBy(db, clockOf(ctx).deadline, (trx) => latestTurn(trx, call.call_sid));
+        if (last?.action === 'transfer' && (config.transfer.number || config.transfer.sipUri)) {
+          ctx.state.outcome = 'transfer';
+          return transfer(undefined, config.transfer);
+        }
+      }
+      if (handoff) {
+        ctx.state.outcome = 'goodbye';
+        return hangUp();
+      }
+      // The session was lost (an instance stopped, the connection broke): a new one, on any instance, a few times.
+      const sessions = await transactionBy(db, clockOf(ctx).deadline, (trx) => countRelaySessions(trx, call.call_sid));
+      if (!call.user_id || sessions >= MAX_RELAY_SESSIONS) {
+        ctx.state.outcome = 'apologised';
+        return hangUp(APOLOGY);
+      }
+      ctx.state.outcome = 'reconnected';
+      return relay(ctx, call.call_sid, 'Sorry, I lost you for a moment. What can I do for you?');
+    });
+  });
+
   router.post(PATHS.status, async (ctx) => {
     const params = parseParams(statusParams, ctx.request.body);
     ctx.state.callSid = params.CallSid;
@@ -194,6 +230,13 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
       );
       if (closed) calls.add(1, { [TWILIO_CALL_STATUS]: params.CallStatus });
     });
+  }
+
+  /** Continues the signed-in call on a ConversationRelay session that only this call can open. */
+  async function relay(ctx: Context, callSid: string, greeting: string): Promise<string> {
+    const token = await transactionBy(db, clockOf(ctx).deadline, (trx) => issueRelaySession(trx, callSid));
+    const base = (config.twilio.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/^http/, 'ws');
+    return connectRelay(greeting, `${base}${withCallTrace(`${PATHS.relay}?session=${token}`)}`);
   }
 
   /**

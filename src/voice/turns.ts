@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { failureReason, type Agent, type AgentAnswer } from '../agent/agent.ts';
+import { CallerInterrupted } from '../agent/interrupted.ts';
 import type { Config } from '../config.ts';
 import { deadlineAt, earliest, settleBy, timeLeft, type Deadline } from '../deadline.ts';
 import { closeAbandonedCalls, lockCall } from '../db/calls.ts';
@@ -48,7 +49,7 @@ export class AgentTimeoutError extends Error {
 
 /** What the caller hears next; `seq` is the turn's <Gather> number, so the next one is `seq + 1`. */
 export type TurnReply =
-  | { kind: 'answer'; say: string; action: 'listen' | 'transfer'; seq: number | null }
+  | { kind: 'answer'; say: string; action: 'listen' | 'transfer'; seq: number | null; turn?: TurnRow }
   | { kind: 'hold'; say: string; turnId: string; seq: number | null }
   | { kind: 'apology'; say: string; seq: number | null }
   /** The call ended: nothing more is done for it. */
@@ -195,10 +196,50 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     running.set(turn.id, { done, abort });
   }
 
+  /**
+   * A turn of a ConversationRelay session: no webhook to answer, so no hold and no redirect; the
+   * answer goes to `onText` as it is generated, and the turn ends when the work does (within the
+   * same budget a Gather caller could wait through all its holds), or when `signal` stops it (a
+   * barge-in, a hang-up). The same turn rows, tool claims and settlement as a Gather turn: tool
+   * effects commit exactly once and only while the turn is wanted, on whichever instance.
+   */
+  async function stream(input: {
+    callSid: string;
+    caller: Caller;
+    utterance: string;
+    /** Unique within the call: the relay session and the prompt's number in it. */
+    key: string;
+    signal: AbortSignal;
+    onText: (chunk: string) => void;
+  }): Promise<TurnReply> {
+    const utteranceHash = createHash('sha256').update(input.utterance.toLowerCase()).digest('hex');
+    const turn = await transactionBy(db, deadlineAt(Date.now() + SETTLE_MS), async (trx) => {
+      const call = await lockCall(trx, input.callSid);
+      if (!call || call.ended_at) return null;
+      const seq = (await lastSeq(trx, input.callSid)) + 1;
+      return insertTurn(trx, { callSid: input.callSid, key: input.key, seq, utterance: input.utterance, utteranceHash });
+    });
+    if (!turn) return { kind: 'ended' };
+    trace.getActiveSpan()?.setAttribute(TURN_ID, turn.id);
+    const abort = new AbortController();
+    const deadline = deadlineAt(Date.now() + turnBudgetMs(config));
+    const stop = () => abort.abort(input.signal.aborted ? input.signal.reason : new Stopped('turn budget exhausted'));
+    input.signal.addEventListener('abort', stop, { once: true });
+    deadline.signal.addEventListener('abort', stop, { once: true });
+    const done = work(turn, input.caller, { deadline, signal: abort.signal, onText: input.onText }).finally(() => {
+      input.signal.removeEventListener('abort', stop);
+      deadline.signal.removeEventListener('abort', stop);
+      running.delete(turn.id);
+    });
+    running.set(turn.id, { done, abort });
+    const settled = await done;
+    return settled ? replyFor(settled) : { kind: 'apology', say: UNSURE, seq: turn.seq };
+  }
+
   async function work(
     turn: TurnRow,
     caller: Caller,
-    run: { answerBy: number; deadline: Deadline; signal: AbortSignal },
+    run: { answerBy?: number; deadline: Deadline; signal: AbortSignal; onText?: (chunk: string) => void },
   ): Promise<TurnRow | null> {
     // The webhook's span: it ends when the webhook answers, which is before this when the turn is slow.
     const webhookSpan = trace.getActiveSpan();
@@ -239,7 +280,8 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: answer.endReason });
       return settled;
     } catch (error) {
-      const endReason = failureReason(error, run.signal);
+      // Cut in on before the agent had a thread to keep what was heard in: nothing to keep, nothing to reset.
+      const endReason: TurnEndReason = error instanceof CallerInterrupted ? 'interrupted' : failureReason(error, run.signal);
       // A failure the caller will hear an apology for goes on an open span, so it is an error on
       // the trace; a turn given up on is recorded where the caller is told (AgentTimeoutError).
       await onOpenSpan(webhookSpan, turn, async (span) => {
@@ -250,7 +292,9 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
       if (endReason === 'error') errors.add(1, { [ERROR_TYPE]: errorType(error) });
       turnDuration.record((performance.now() - started) / 1000, { [TURN_OUTCOME]: endReason });
       logger[endReason === 'error' ? 'error' : 'warn']({ err: error, [TWILIO_CALL_SID]: turn.call_sid, [TURN_ID]: turn.id }, 'turn failed');
-      await requestCallerThreadReset(db, caller.id, endReason === 'timed_out' ? 'timeout' : 'error').catch(() => undefined);
+      if (endReason !== 'interrupted') {
+        await requestCallerThreadReset(db, caller.id, endReason === 'timed_out' ? 'timeout' : 'error').catch(() => undefined);
+      }
       return failTurn(db, turn.id, { endReason, say: failureMessage(endReason), deadline: deadlineAt(Date.now() + SETTLE_MS) }).catch(
         (storeError: unknown) => {
           logger.error({ err: storeError, [TURN_ID]: turn.id }, 'could not store failed turn');
@@ -331,7 +375,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
 
   function replyFor(turn: TurnRow): TurnReply {
     if (turn.status === 'failed') return { kind: 'apology', say: turn.answer || UNSURE, seq: turn.seq };
-    return { kind: 'answer', say: turn.answer || UNSURE, action: turn.action === 'transfer' ? 'transfer' : 'listen', seq: turn.seq };
+    return { kind: 'answer', say: turn.answer || UNSURE, action: turn.action === 'transfer' ? 'transfer' : 'listen', seq: turn.seq, turn };
   }
 
   /**
@@ -351,7 +395,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     await Promise.race([allDone(), delay(config.toolTimeoutMs + SETTLE_MS, undefined, { ref: false })]);
   }
 
-  return { answer, collect, drain };
+  return { answer, collect, stream, drain };
 }
 
 export type Turns = ReturnType<typeof createTurns>;

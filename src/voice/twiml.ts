@@ -11,6 +11,10 @@ export const PATHS = {
   turn: '/voice/turn',
   turnResult: '/voice/turn/result',
   status: '/voice/status',
+  /** The ConversationRelay WebSocket (GET, upgraded). */
+  relay: '/voice/relay',
+  /** The <Connect> action: Twilio asks what next when a relay session ends. */
+  relayEnded: '/voice/relay/ended',
 } as const;
 
 const VOICE = { voice: 'Polly.Joanna-Neural' } as const;
@@ -66,16 +70,35 @@ export function hold(say: string, turnId: string, seq: number | null): string {
   return response.toString();
 }
 
-export function hangUp(say: string): string {
+/**
+ * Hands the call to a ConversationRelay session at `url` (wss://, signed by Twilio on the
+ * handshake), which greets the caller first; when the session ends, Twilio asks the action URL what next.
+ */
+export function connectRelay(greeting: string, url: string): string {
   const response = new VoiceResponse();
-  response.say(VOICE, say);
+  const connect = response.connect({ action: withCallTrace(PATHS.relayEnded), method: 'POST' });
+  connect.conversationRelay({
+    url,
+    welcomeGreeting: greeting,
+    welcomeGreetingInterruptible: 'speech',
+    interruptible: 'speech',
+    ttsProvider: 'Amazon',
+    voice: 'Joanna-Neural',
+    hints: SPEECH_HINTS,
+  });
+  return response.toString();
+}
+
+export function hangUp(say?: string): string {
+  const response = new VoiceResponse();
+  if (say) response.say(VOICE, say);
   response.hangup();
   return response.toString();
 }
 
-export function transfer(say: string, to: { number?: string; sipUri?: string }): string {
+export function transfer(say: string | undefined, to: { number?: string; sipUri?: string }): string {
   const response = new VoiceResponse();
-  response.say(VOICE, say);
+  if (say) response.say(VOICE, say);
   const dial = response.dial();
   if (to.sipUri) dial.sip(to.sipUri);
   else if (to.number) dial.number(to.number);
@@ -83,7 +106,7 @@ export function transfer(say: string, to: { number?: string; sipUri?: string }):
 }
 
 /** Every URL Twilio will request carries the call's trace context, so the call stays one trace. */
-function withCallTrace(path: string): string {
+export function withCallTrace(path: string): string {
   const query = callTraceQuery();
   if (!query) return path;
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;

@@ -28,6 +28,13 @@ export const turnParams = z.object({
 /** The <Gather> number the app wrote into the action URL; absent in URLs older versions wrote. */
 export const turnQuery = z.object({ seq: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
+/** Twilio's request to the <Connect> action when a relay session ends; HandoffData is what the app sent with `end`. */
+export const relayEndedParams = z.object({
+  CallSid: callSid,
+  SessionStatus: z.string().max(32).optional(),
+  HandoffData: z.string().max(4096).optional(),
+});
+
 export const resultParams = z.object({ CallSid: callSid });
 export const resultQuery = z.object({ turn: z.uuid(), seq: z.coerce.number().int().min(1).max(1_000_000).optional() });
 

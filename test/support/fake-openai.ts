@@ -76,9 +76,18 @@ export async function startFakeOpenAi() {
   /** When each request arrived (performance.now()), in the order of `requests`. */
   const arrivals: number[] = [];
   const waiting: Array<() => void> = [];
+  /** Indexes (into `requests`) of the requests the client gave up on before their reply ended. */
+  const abandoned = new Set<number>();
+  const abandonWaiting: Array<() => void> = [];
 
   const server = createServer(async (req, res) => {
     const body = JSON.parse(await read(req)) as ChatRequest;
+    const index = requests.length;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      abandoned.add(index);
+      for (const wake of abandonWaiting.splice(0)) wake();
+    });
     requests.push(body);
     headers.push(req.headers);
     arrivals.push(performance.now());
@@ -117,6 +126,10 @@ export async function startFakeOpenAi() {
       fallback = typeof entry === 'function' ? entry : () => entry;
     },
     pending: () => scripts.length,
+    /** Resolves once the client has given up on request `index` (0-based) before its reply ended. */
+    async abandoned(index: number): Promise<void> {
+      while (!abandoned.has(index)) await new Promise<void>((resolve) => abandonWaiting.push(resolve));
+    },
     /** Resolves once `count` requests in total have arrived. */
     async received(count: number): Promise<void> {
       while (requests.length < count) await new Promise<void>((resolve) => waiting.push(resolve));

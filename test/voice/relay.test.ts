@@ -1,0 +1,276 @@
+import { expect } from 'chai';
+import { newCallSid } from '../../src/simulator/call.ts';
+import { RelayConnection, RelayRefused } from '../../src/simulator/relay.ts';
+import { startTestApp, AUTH_TOKEN, type TestApp } from '../support/app.ts';
+import { completion, gate, startFakeOpenAi, streamed, type FakeOpenAi } from '../support/fake-openai.ts';
+
+/** Rings in and signs in on a relay-mode app: the <Connect> TwiML it answers the PIN with. */
+async function signIn(app: TestApp) {
+  const callSid = newCallSid();
+  await app.post('/voice/incoming', { CallSid: callSid, From: app.demo.phone, To: '+15555550199', CallStatus: 'ringing' });
+  const pin = await app.post('/voice/pin', { CallSid: callSid, Digits: app.demo.pin });
+  const connect = pin.heard?.connect;
+  if (!connect) throw new Error(`no <Connect>: ${pin.reply}`);
+  return { callSid, connect };
+}
+
+async function connected(app: TestApp) {
+  const { callSid, connect } = await signIn(app);
+  const relay = await RelayConnection.open(connect.url, AUTH_TOKEN);
+  relay.setup(callSid);
+  return { callSid, connect, relay };
+}
+
+async function refusal(open: Promise<RelayConnection>): Promise<number> {
+  try {
+    await (await open).close();
+  } catch (error) {
+    if (error instanceof RelayRefused) return error.status;
+    throw error;
+  }
+  return 101;
+}
+
+/** The demo caller's thread as the model is given it: role and words (or tool calls) of each message. */
+async function history(app: TestApp) {
+  const rows = await app
+    .db('messages')
+    .join('threads', 'threads.id', 'messages.thread_id')
+    .where({ 'threads.user_id': app.demo.userId, 'threads.status': 'active' })
+    .orderBy('messages.id')
+    .select<{ role: string; content: string | null; tool_calls: { name: string }[] | null; tool_call_id: string | null }[]>(
+      'messages.role',
+      'messages.content',
+      'messages.tool_calls',
+      'messages.tool_call_id',
+    );
+  return rows;
+}
+
+describe('ConversationRelay with the OpenAI provider, streamed', () => {
+  let app: TestApp;
+  let openai: FakeOpenAi;
+  before(async () => {
+    openai = await startFakeOpenAi();
+    app = await startTestApp({
+      VOICE_MODE: 'relay',
+      OPENAI_API_KEY: 'sk-test-relay-0123456789',
+      OPENAI_BASE_URL: openai.baseURL,
+      TRANSFER_NUMBER: '+15555550142',
+    });
+  });
+  after(async () => {
+    await app.close();
+    await openai.close();
+  });
+
+  it('when the PIN is accepted in relay mode, then the call connects to a relay session on the same port, which greets the caller', async () => {
+    const { connect } = await signIn(app);
+    const url = new URL(connect.url);
+    expect(url.protocol).to.equal('ws:');
+    expect(url.host).to.equal(new URL(app.url).host);
+    expect(url.pathname).to.equal('/voice/relay');
+    expect(url.searchParams.get('session')).to.match(/^[\w-]{32}$/);
+    expect(connect.action).to.match(/^\/voice\/relay\/ended/);
+    expect(connect.greeting).to.match(/^Thanks, .+\. What can I do for you\?$/);
+  });
+
+  it('when the model streams an answer, then its first sentence reaches Twilio while the rest is still being generated', async () => {
+    const { relay } = await connected(app);
+    const rest = gate();
+    openai.script(streamed(['Your next meeting ', 'is the design review. ', rest.opened, 'It starts ', 'at ten.']));
+    relay.send({ type: 'prompt', voicePrompt: 'what is my next meeting', last: true });
+    const first = await relay.next();
+    expect(first).to.deep.equal({ type: 'text', token: 'Your next meeting is the design review. ', last: false });
+    rest.open();
+    const reply = await relay.reply();
+    expect(reply.text).to.equal('It starts at ten.');
+    await relay.close();
+  });
+
+  it('when the model calls a write tool, then its effect commits exactly once and the answer is streamed after it', async () => {
+    const { callSid, relay } = await connected(app);
+    openai.script(
+      completion({ toolCalls: [{ id: 'call_relay_todo', name: 'create_todo', arguments: '{"title":"renew the relay passport"}' }] }),
+      streamed(['Added renew the relay passport. ', 'Anything else?']),
+    );
+    const reply = await relay.prompt('add a todo to renew the relay passport');
+    expect(reply.tokens.map((token) => token.token)).to.deep.equal(['Added renew the relay passport. ', 'Anything else?']);
+    const todos = await app.db('todos').where({ title: 'renew the relay passport' });
+    expect(todos).to.have.length(1);
+    const turn = await app.db('turns').where({ call_sid: callSid }).first();
+    expect(turn).to.include({ status: 'answered', end_reason: 'completed', answer: 'Added renew the relay passport. Anything else?' });
+    expect(turn.idempotency_key).to.match(/^relay:VX[0-9a-f]{32}:1$/);
+    await relay.close();
+  });
+
+  it('when the caller cuts in mid-answer, then the model call stops, only what they heard stays in history, and a committed effect stays', async () => {
+    const { relay } = await connected(app);
+    const never = gate();
+    const before = openai.requests.length;
+    openai.script(
+      completion({ toolCalls: [{ id: 'call_cut_todo', name: 'create_todo', arguments: '{"title":"water the office plants"}' }] }),
+      streamed(['I added water the office plants, ', 'and while I was at it there, ', never.opened, 'I also looked at your week.']),
+    );
+    relay.send({ type: 'prompt', voicePrompt: 'add a todo to water the office plants', last: true });
+    expect(await relay.next()).to.deep.equal({ type: 'text', token: 'I added water the office plants, ', last: false });
+    expect(await relay.next()).to.deep.equal({ type: 'text', token: 'and while I was at it there, ', last: false });
+    // Twilio spoke the first words when the caller cut in, in its own spelling.
+    relay.interrupt('I added water the office plants and');
+    await openai.abandoned(before + 1);
+
+    openai.script(streamed(['Sure.']));
+    const next = await relay.prompt('never mind');
+    expect(next.text).to.equal('Sure.');
+    const messages = openai.requests.at(-1)!.messages;
+    const sinceCut = messages.slice(messages.findIndex((message) => message.content === 'add a todo to water the office plants'));
+    expect(sinceCut.map((message) => [message.role, message.content ?? null, message.tool_calls?.[0]?.function.name ?? null])).to.deep.equal([
+      ['user', 'add a todo to water the office plants', null],
+      ['assistant', null, 'create_todo'],
+      ['tool', sinceCut[2]!.content, null],
+      ['assistant', 'I added water the office plants, and', null],
+      ['user', 'never mind', null],
+    ]);
+    expect(JSON.parse(sinceCut[2]!.content!)).to.have.nested.property('todo.title', 'water the office plants');
+    expect(await app.db('todos').where({ title: 'water the office plants' })).to.have.length(1);
+    await relay.close();
+  });
+
+  it('when the caller cuts in after the whole answer was generated, then the stored answer is cut to what they heard', async () => {
+    const { relay } = await connected(app);
+    openai.script(streamed(['You have three meetings today. ', 'The first is at nine, the second at noon.']));
+    const reply = await relay.prompt('how busy am I today');
+    expect(reply.text).to.equal('You have three meetings today. The first is at nine, the second at noon.');
+    relay.interrupt('You have three meetings today');
+    openai.script(streamed(['Okay.']));
+    await relay.prompt('stop');
+    const thread = await history(app);
+    expect(thread.slice(-4).map((message) => [message.role, message.content])).to.deep.equal([
+      ['user', 'how busy am I today'],
+      ['assistant', 'You have three meetings today.'],
+      ['user', 'stop'],
+      ['assistant', 'Okay.'],
+    ]);
+    await relay.close();
+  });
+
+  it('when the caller asks for a person, then the session ends with handoffData, and the action URL dials the transfer number', async () => {
+    const { callSid, connect, relay } = await connected(app);
+    openai.script(
+      completion({ toolCalls: [{ id: 'call_person', name: 'transfer_to_human', arguments: '{}' }] }),
+      streamed(['Putting you through to a person now.']),
+    );
+    const reply = await relay.prompt('put me through to a person');
+    expect(reply.text).to.equal('Putting you through to a person now.');
+    const end = reply.end ?? ((await relay.next()) as { handoffData: string } | null)?.handoffData;
+    expect(JSON.parse(end!)).to.deep.equal({ reasonCode: 'live-agent-handoff' });
+    await relay.close();
+    const after = await app.post(connect.action, { CallSid: callSid, SessionStatus: 'ended', HandoffData: end! });
+    expect(after.heard?.dial).to.deep.equal({ number: '+15555550142' });
+  });
+
+  it('when the action URL gets a transfer handoff the agent never decided, then the caller is not put through', async () => {
+    const { callSid, connect } = await signIn(app);
+    const after = await app.post(connect.action, { CallSid: callSid, SessionStatus: 'ended', HandoffData: '{"reasonCode":"live-agent-handoff"}' });
+    expect(after.heard?.dial).to.equal(undefined);
+    expect(after.heard?.hangup).to.equal(true);
+  });
+
+  it('when the caller says goodbye, then they hear it and the session ends, and the action URL hangs up', async () => {
+    const { callSid, connect, relay } = await connected(app);
+    const requests = openai.requests.length;
+    const reply = await relay.prompt('goodbye');
+    expect(reply.text).to.match(/^Goodbye, /);
+    const end = reply.end ?? ((await relay.next()) as { handoffData: string } | null)?.handoffData;
+    expect(JSON.parse(end!)).to.deep.equal({ reasonCode: 'goodbye' });
+    const after = await app.post(connect.action, { CallSid: callSid, SessionStatus: 'ended', HandoffData: end! });
+    expect(after.heard).to.include({ hangup: true });
+    expect(openai.requests.length).to.equal(requests);
+    await relay.close();
+  });
+
+  it('when a session is lost, then the action URL connects a new one, a few times at most', async () => {
+    const { callSid, connect } = await signIn(app);
+    const again = await app.post(connect.action, { CallSid: callSid, SessionStatus: 'failed' });
+    expect(again.heard?.connect?.url).to.match(/\/voice\/relay\?session=/);
+    expect(again.heard?.connect?.url).to.not.equal(connect.url);
+    await app.post(connect.action, { CallSid: callSid, SessionStatus: 'failed' });
+    const last = await app.post(connect.action, { CallSid: callSid, SessionStatus: 'failed' });
+    expect(last.heard?.connect).to.equal(undefined);
+    expect(last.heard?.hangup).to.equal(true);
+  });
+});
+
+describe('ConversationRelay handshake and messages', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ VOICE_MODE: 'relay' });
+  });
+  after(() => app.close());
+
+  it('when the handshake is not signed with the auth token, then it gets 403, and the session stays unused for Twilio', async () => {
+    const { callSid, connect } = await signIn(app);
+    expect(await refusal(RelayConnection.open(connect.url, 'not-the-auth-token'))).to.equal(403);
+    expect(await refusal(RelayConnection.open(connect.url, AUTH_TOKEN, ''))).to.equal(403);
+    const relay = await RelayConnection.open(connect.url, AUTH_TOKEN);
+    relay.setup(callSid);
+    const reply = await relay.prompt('what are my todos');
+    expect(reply.text).to.match(/^You have \d+ open todos/);
+    await relay.close();
+  });
+
+  it('when a session URL is used a second time, or made up, then the handshake gets 403', async () => {
+    const { connect } = await signIn(app);
+    const first = await RelayConnection.open(connect.url, AUTH_TOKEN);
+    expect(await refusal(RelayConnection.open(connect.url, AUTH_TOKEN))).to.equal(403);
+    const madeUp = new URL(connect.url);
+    madeUp.searchParams.set('session', 'A'.repeat(32));
+    expect(await refusal(RelayConnection.open(madeUp.href, AUTH_TOKEN))).to.equal(403);
+    await first.close();
+  });
+
+  it('when the call has ended before its session connects, then the handshake gets 403', async () => {
+    const { callSid, connect } = await signIn(app);
+    await app.post('/voice/status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '3' });
+    expect(await refusal(RelayConnection.open(connect.url, AUTH_TOKEN))).to.equal(403);
+  });
+
+  for (const [name, message] of [
+    ['not JSON', '{"type":"prompt",'],
+    ['of an unknown type', { type: 'launch', what: 'everything' }],
+    ['a prompt before setup', { type: 'prompt', voicePrompt: 'delete all my todos', last: true }],
+  ] as const) {
+    it(`when a message is ${name}, then the caller hears an apology, the session ends and closes cleanly, and nothing else happens`, async () => {
+      const { connect } = await signIn(app);
+      const relay = await RelayConnection.open(connect.url, AUTH_TOKEN);
+      const turns = await app.db('turns').count<{ n: string }[]>('* as n');
+      relay.send(typeof message === 'string' ? message : { ...message });
+      const reply = await relay.reply();
+      expect(reply.text).to.match(/^Sorry, something went wrong on my side/);
+      expect(reply.end && JSON.parse(reply.end)).to.deep.equal({ reasonCode: 'refused' });
+      expect((await relay.next()) ?? relay.closed).to.deep.equal({ code: 1008, reason: 'unexpected message' });
+      expect(await app.db('turns').count<{ n: string }[]>('* as n')).to.deep.equal(turns);
+    });
+  }
+
+  it('when setup names another call than the session was issued for, then the session is refused', async () => {
+    const { connect } = await signIn(app);
+    const relay = await RelayConnection.open(connect.url, AUTH_TOKEN);
+    relay.setup(newCallSid());
+    const reply = await relay.reply();
+    expect(reply.end && JSON.parse(reply.end)).to.deep.equal({ reasonCode: 'refused' });
+  });
+
+  it('when the offline agent answers on relay, then its answer goes through the same streamed path', async () => {
+    const { relay } = await connected(app);
+    const reply = await relay.prompt('add a todo to buy relay milk');
+    expect(reply.text).to.match(/buy relay milk/i);
+    expect(reply.firstTextMs).to.be.a('number');
+    await relay.close();
+  });
+
+  it('when a path other than the relay is upgraded, then it gets 404', async () => {
+    const url = app.url.replace(/^http/, 'ws') + '/voice/turn';
+    expect(await refusal(RelayConnection.open(url, AUTH_TOKEN))).to.equal(404);
+  });
+});
