@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 import { DEMO_PHONE } from '../db/seed.ts';
 import { orExit } from '../start-failures.ts';
 import { CallStopped, playCall, type CallScript, type Exchange } from './call.ts';
+import { NotRelay, playRelayCall, RelayRefused, type RelayCallScript } from './relay.ts';
 
 // Exit codes a script can tell apart.
 const APP_UNREACHABLE = 1;
@@ -18,7 +19,9 @@ const usage = `Plays a phone call against the app, the way Twilio would.
   --pin PIN     the caller's PIN (default: the demo caller's, when the app is in-process)
   --from E164   the caller's number (default: the demo caller, ${DEMO_PHONE})
   --token T     the Twilio auth token the app checks (default: TWILIO_AUTH_TOKEN or the development token)
-  --json        one JSON object per exchange instead of a transcript
+  --relay       talk on ConversationRelay (VOICE_MODE=relay) after the PIN: each reply is printed as it
+                streams, token by token, with the milliseconds since the caller's words
+  --json        one JSON object per exchange (and, with --relay, per reply) instead of a transcript
 
 Exit codes: 0 the call went as scripted, ${APP_UNREACHABLE} the app could not be reached, ${USAGE} bad usage,
 ${WEBHOOK_REFUSED} the app refused a webhook (403: another auth token or URL), ${PIN_NOT_ACCEPTED} the app did not accept the PIN.`;
@@ -33,6 +36,7 @@ const { values, positionals } = readCommandLine({
     from: { type: 'string', default: DEMO_PHONE },
     token: { type: 'string' },
     json: { type: 'boolean', default: false },
+    relay: { type: 'boolean', default: false },
   },
 });
 
@@ -49,7 +53,23 @@ const print = values.json
       if (exchange.caller) console.log(`caller › ${exchange.caller}`);
       if (exchange.webhook === '/voice/status') console.log(`        (call ended, status callback answered ${exchange.status})`);
       // Only TwiML is the app speaking to the caller; an HTTP error is explained below, in our own words.
-      else if (exchange.heard) console.log(`  app  › ${exchange.reply}${exchange.heard.redirect ? '  [redirect]' : ''}`);
+      else if (exchange.heard) console.log(`  app  › ${exchange.reply}${exchange.heard.redirect ? '  [redirect]' : ''}${dialled(exchange)}`);
+    };
+const dialled = (exchange: Exchange) => (exchange.heard?.dial ? `  [dial ${exchange.heard.dial.number ?? exchange.heard.dial.sip}]` : '');
+const milliseconds = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms)} ms`);
+const printReply: RelayCallScript['onReply'] = values.json
+  ? (event) => {
+      if ('done' in event) console.log(JSON.stringify({ reply: event.done.text, tokens: event.done.tokens, firstTextMs: event.done.firstTextMs, end: event.done.end }));
+    }
+  : (event) => {
+      if ('caller' in event) console.log(`caller › ${event.caller}`);
+      else if ('token' in event) console.log(`  app  › ${`+${Math.round(event.token.atMs)} ms`.padStart(8)}  ${event.token.token.trim()}`);
+      else {
+        const { done } = event;
+        const lastMs = done.tokens.at(-1)?.atMs ?? null;
+        console.log(`        (first words after ${milliseconds(done.firstTextMs)}, whole reply after ${milliseconds(lastMs)})`);
+        if (done.end) console.log(`        (the app ended the session: ${done.end})`);
+      }
     };
 
 if (values.url) {
@@ -70,7 +90,15 @@ if (values.url) {
     import('../server.ts'),
   ]);
   const config = await orExit(() =>
-    loadConfig({ LOG_LEVEL: 'silent', ...process.env, PORT: '0', HOST: '127.0.0.1', PGLITE_DATA_DIR: 'memory', DATABASE_URL: '' }),
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      ...process.env,
+      ...(values.relay ? { VOICE_MODE: 'relay' } : {}),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PGLITE_DATA_DIR: 'memory',
+      DATABASE_URL: '',
+    }),
   );
   const db = createDb(config.database);
   const server = await start({ config, db, logger: createLogger(config.logLevel) });
@@ -86,8 +114,13 @@ if (values.url) {
 /** Plays the call; what stopped it is said as the simulator, never as if the app had said it. */
 async function call(script: CallScript): Promise<void> {
   try {
-    await playCall(script);
+    if (values.relay) await playRelayCall({ ...script, onReply: printReply });
+    else await playCall(script);
   } catch (error) {
+    if (error instanceof NotRelay) exitWith(`simulator: ${error.message}; start it with VOICE_MODE=relay, or call without --relay`, WEBHOOK_REFUSED);
+    if (error instanceof RelayRefused) {
+      exitWith(`simulator: the app refused the ConversationRelay WebSocket with ${error.status}: its Twilio auth token, or the URL it expects (PUBLIC_BASE_URL), is not the one signed with`, WEBHOOK_REFUSED);
+    }
     if (error instanceof CallStopped) {
       const { exchange } = error;
       if (error.reason === 'pin_rejected') {

@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import twilio from 'twilio';
 import WebSocket from 'ws';
 import type { RelayMessage, RelayReply } from '../voice/relay/messages.ts';
+import { PATHS } from '../voice/twiml.ts';
+import { CallStopped, newCallSid, postWebhook, type CallScript } from './call.ts';
 
 /** One `text` token as it arrived, `atMs` after the prompt (or interrupt) that asked for it. */
 export interface HeardToken {
@@ -98,7 +100,9 @@ export class RelayConnection {
         onToken?.(token);
       }
       if (message.last) {
-        // An `end` sent with the reply's last words (a transfer, a goodbye) belongs to it.
+        // An `end` the app sent with the reply's last words (a transfer, a goodbye) belongs to it.
+        // It was sent before the app could see a ping sent now, so it arrives before the pong.
+        await this.roundTrip();
         if (this.inbox[0]?.type === 'end') heard.end = (this.inbox.shift() as { handoffData: string }).handoffData;
         return heard;
       }
@@ -109,6 +113,13 @@ export class RelayConnection {
     if (this.closed) return;
     this.socket.close(1000);
     await once(this.socket, 'close');
+  }
+
+  private async roundTrip(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    const pong = once(this.socket, 'pong');
+    this.socket.ping();
+    await Promise.race([pong, once(this.socket, 'close')]);
   }
 
   private wake(): void {
@@ -123,5 +134,64 @@ export class RelayRefused extends Error {
   override name = 'RelayRefused';
   constructor(readonly status: number) {
     super(`the app refused the WebSocket with ${status}`);
+  }
+}
+
+export interface RelayCallScript extends Omit<CallScript, 'maxRedirects'> {
+  /** Each reply as it streams: the caller's words first, then each token; `done` once it has ended. */
+  onReply?: (event: { caller: string } | { token: HeardToken } | { done: HeardReply }) => void;
+}
+
+/**
+ * Plays a whole call on ConversationRelay the way Twilio does: the signed webhooks up to the PIN,
+ * then the WebSocket the app's <Connect> names, a prompt per utterance with its reply read as it
+ * streams, the <Connect> action when the app ends the session, and the status callback.
+ * Throws CallStopped as playCall does; NotRelay when the app answered the PIN with a <Gather>.
+ */
+export async function playRelayCall(script: RelayCallScript): Promise<HeardReply[]> {
+  const callSid = script.callSid ?? newCallSid();
+  const post = async (path: string, params: Record<string, string>, caller?: string) => {
+    const exchange = await postWebhook(script.url, script.authToken, path, { CallSid: callSid, From: script.from, To: script.to ?? '+15555550199', ...params });
+    if (caller !== undefined) exchange.caller = caller;
+    script.onExchange?.(exchange);
+    if (exchange.status >= 400) throw new CallStopped('refused', exchange);
+    return exchange;
+  };
+  const started = Date.now();
+  const hangUp = () => post('/voice/status', { CallStatus: 'completed', CallDuration: String(Math.max(1, Math.round((Date.now() - started) / 1000))) });
+
+  const ringing = await post('/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
+  const signedIn = ringing.heard?.gather && (await post(ringing.heard.gather.action, { Digits: script.pin, CallStatus: 'in-progress' }, `PIN ${'•'.repeat(script.pin.length)}`));
+  const connect = signedIn && signedIn.heard?.connect;
+  if (!connect) {
+    await hangUp();
+    if (signedIn && signedIn.heard?.gather?.action.startsWith(PATHS.turn)) throw new NotRelay();
+    throw new CallStopped('pin_rejected', signedIn || ringing);
+  }
+  const relay = await RelayConnection.open(new URL(connect.url, script.url).href, script.authToken);
+  relay.setup(callSid);
+  const replies: HeardReply[] = [];
+  for (const utterance of script.utterances) {
+    script.onReply?.({ caller: utterance });
+    const reply = await relay.prompt(utterance, (token) => script.onReply?.({ token }));
+    replies.push(reply);
+    script.onReply?.({ done: reply });
+    if (reply.end !== undefined || reply.closed) {
+      // Twilio closes the session and asks the <Connect> action what next.
+      await relay.close();
+      await post(connect.action, { SessionStatus: 'ended', ...(reply.end ? { HandoffData: reply.end } : {}) });
+      break;
+    }
+  }
+  await relay.close();
+  await hangUp();
+  return replies;
+}
+
+/** The app answered the PIN with a <Gather>: it runs the Gather voice mode, not ConversationRelay. */
+export class NotRelay extends Error {
+  override name = 'NotRelay';
+  constructor() {
+    super('the app answered the PIN with <Gather>, not <Connect><ConversationRelay>: it runs with VOICE_MODE=gather');
   }
 }

@@ -48,3 +48,43 @@ describe('npm run call against a running app', function () {
     expect([run.code, run.stderr]).to.deep.equal([1, ['simulator: could not reach http://127.0.0.1:9: is the app running there (npm start)?']]);
   });
 });
+
+describe('npm run call -- --relay against a running app', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  let cwd: ReturnType<typeof scratchDirectory>;
+  before(async () => {
+    app = await startTestApp({ VOICE_MODE: 'relay', TRANSFER_NUMBER: '+15555550142' });
+    cwd = scratchDirectory();
+  });
+  after(async () => {
+    await app.close();
+    cwd.remove();
+  });
+
+  const call = (...args: string[]) => runScript('call', ['--url', app.url, '--token', AUTH_TOKEN, '--pin', app.demo.pin, '--relay', ...args], { cwd: cwd.path });
+
+  it('when the call plays on ConversationRelay, then each reply is printed as it streams, with its timings, and a transfer ends it', async () => {
+    const run = await call('what are my todos', 'put me through to a person', 'this is never said');
+    expect(run.code, run.stderr.join('\n')).to.equal(0);
+    const todos = run.stdout.indexOf('caller › what are my todos');
+    // The offline agent's list is several clauses: more than one token, each with its milliseconds.
+    const tokens = run.stdout.slice(todos + 1).filter((line) => /^ {2}app {2}› +\+\d+ ms {2}\S/.test(line));
+    expect(tokens.length).to.be.greaterThan(2);
+    expect(run.stdout).to.satisfy((lines: string[]) => lines.some((line) => /^ {8}\(first words after \d+ ms, whole reply after \d+ ms\)$/.test(line)));
+    expect(run.stdout).to.include('        (the app ended the session: {"reasonCode":"live-agent-handoff"})');
+    expect(run.stdout).to.include('  app  ›   [dial +15555550142]', run.stdout.join('\n'));
+    expect(run.stdout.join('\n')).to.not.include('this is never said');
+  });
+
+  it('when the app runs the Gather mode, then --relay says so and exits 3', async () => {
+    const gather = await startTestApp();
+    try {
+      const run = await runScript('call', ['--url', gather.url, '--token', AUTH_TOKEN, '--pin', gather.demo.pin, '--relay'], { cwd: cwd.path });
+      expect(run.code).to.equal(3);
+      expect(run.stderr[0]).to.match(/^simulator: the app answered the PIN with <Gather>, not <Connect><ConversationRelay>/);
+    } finally {
+      await gather.close();
+    }
+  });
+});

@@ -80,6 +80,8 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
   let running: { abort: AbortController; span: Span } | null = null;
   let spoken: Spoken | null = null;
   let endReason = 'hangup';
+  // Set once the app has sent `end`: Twilio closes the session, and nothing more is answered.
+  let ending = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
@@ -90,13 +92,14 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
   /** Leaves the session through Twilio: `end`, whose handoffData the <Connect> action reads. */
   function end(reason: (typeof HANDOFF)[keyof typeof HANDOFF]): void {
     endReason = reason;
+    ending = true;
     send({ type: 'end', handoffData: handoffData(reason) });
   }
 
   /** A message we cannot trust: the caller hears an apology, Twilio gets `end`, the socket closes. Nothing else happens. */
   function refuse(problem: string): void {
     inSession(() => recordEvent(logger, 'warn', EVENTS.relayMessageRefused, { [TWILIO_CALL_SID]: call.call_sid, 'convonet.relay.problem': problem }));
-    if (endReason === 'refused') return;
+    if (ending) return;
     send({ type: 'text', token: REFUSED, last: true });
     end(HANDOFF.refused);
     running?.abort.abort(new Stopped('relay session refused'));
@@ -139,7 +142,7 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
         void recordRelaySession(db, token, { sessionId }).catch(() => undefined);
         return;
       case 'prompt':
-        if (!message.last) return; // a partial transcript: the final one follows
+        if (!message.last || ending) return; // a partial transcript (the final one follows), or too late
         prompts += 1;
         return enqueue(answer.bind(null, message.voicePrompt, prompts, performance.now()));
       case 'interrupt':
