@@ -19,6 +19,12 @@ describe('configuration', () => {
     expect(config.agent.provider).to.equal('offline');
     expect(config.agent.turnTimeoutMs).to.equal(10_000);
     expect(config.webhookDeadlineMs).to.equal(14_000);
+    expect(config.voiceMode).to.equal('gather');
+  });
+
+  it('when VOICE_MODE is relay, then calls go on to ConversationRelay; anything else is refused by name', () => {
+    expect(loadConfig({ PGLITE_DATA_DIR: 'memory', VOICE_MODE: 'relay' }).voiceMode).to.equal('relay');
+    expect(() => loadConfig({ PGLITE_DATA_DIR: 'memory', VOICE_MODE: 'websocket' })).to.throw(ConfigError, /VOICE_MODE/);
   });
 
   it('when no Twilio token is set, then a random one is made for the data directory, kept private, and reused', () => {
