@@ -115,7 +115,8 @@ export class RelayConnection {
     await once(this.socket, 'close');
   }
 
-  private async roundTrip(): Promise<void> {
+  /** Resolves once the app has read every message sent before (a ping's pong comes after them). */
+  async roundTrip(): Promise<void> {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     const pong = once(this.socket, 'pong');
     this.socket.ping();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { newCallSid } from '../../src/simulator/call.ts';
 import { RelayConnection, RelayRefused } from '../../src/simulator/relay.ts';
 import { startTestApp, AUTH_TOKEN, type TestApp } from '../support/app.ts';
+import { eventually } from '../support/eventually.ts';
 import { completion, gate, startFakeOpenAi, streamed, type FakeOpenAi } from '../support/fake-openai.ts';
 
 /** Rings in and signs in on a relay-mode app: the <Connect> TwiML it answers the PIN with. */
@@ -133,6 +134,47 @@ describe('ConversationRelay with the OpenAI provider, streamed', () => {
     ]);
     expect(JSON.parse(sinceCut[2]!.content!)).to.have.nested.property('todo.title', 'water the office plants');
     expect(await app.db('todos').where({ title: 'water the office plants' })).to.have.length(1);
+    await relay.close();
+  });
+
+  it('when the caller cuts in while a tool runs, then it rolls back, the calls after it are marked not started, and no tool call dangles', async () => {
+    const { callSid, relay } = await connected(app);
+    const [todo] = await app.db('todos').insert({ title: 'locked relay todo', creator_id: app.demo.userId }).returning<{ id: string }[]>('id');
+    const holder = await app.db.transaction();
+    await holder('todos').where({ id: todo!.id }).forUpdate();
+    try {
+      openai.script(
+        completion({
+          toolCalls: [
+            { id: 'call_cut_hang', name: 'complete_todo', arguments: JSON.stringify({ id: todo!.id }) },
+            { id: 'call_cut_after', name: 'create_todo', arguments: '{"title":"never started relay todo"}' },
+          ],
+        }),
+      );
+      relay.send({ type: 'prompt', voicePrompt: 'finish the locked relay todo and add another', last: true });
+      // The tool is inside its transaction, waiting for the row another transaction holds.
+      await eventually(async () => {
+        const waiting = await app.db.raw<{ rows: unknown[] }>(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+        return waiting.rows.length === 1;
+      }, 'the tool waits for the row lock');
+      relay.interrupt('');
+      await relay.roundTrip();
+    } finally {
+      // The tool gets its row only now, after the interrupt: it must not commit.
+      await holder.rollback();
+    }
+    openai.script(streamed(['Okay.']));
+    await relay.prompt('wait, stop');
+    const request = openai.requests.at(-1)!;
+    const results = request.messages.filter((message) => message.role === 'tool' && message.tool_call_id?.startsWith('call_cut_'));
+    expect(results.map((message) => [message.tool_call_id, JSON.parse(message.content!).error])).to.deep.equal([
+      ['call_cut_hang', 'The caller interrupted before this finished, so it was stopped; nothing was changed.'],
+      ['call_cut_after', 'Not started: the turn stopped before this call; nothing was changed.'],
+    ]);
+    expect(await app.db('todos').where({ id: todo!.id }).first()).to.include({ completed: false });
+    expect(await app.db('todos').where({ title: 'never started relay todo' })).to.have.length(0);
+    const turn = await app.db('turns').where({ call_sid: callSid }).orderBy('created_at').first();
+    expect(turn).to.include({ status: 'answered', end_reason: 'interrupted' });
     await relay.close();
   });
 
