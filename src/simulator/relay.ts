@@ -118,9 +118,14 @@ export class RelayConnection {
   /** Resolves once the app has read every message sent before (a ping's pong comes after them). */
   async roundTrip(): Promise<void> {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    const pong = once(this.socket, 'pong');
-    this.socket.ping();
-    await Promise.race([pong, once(this.socket, 'close')]);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('pong', done).off('close', done);
+        resolve();
+      };
+      this.socket.on('pong', done).on('close', done);
+      this.socket.ping();
+    });
   }
 
   private wake(): void {
