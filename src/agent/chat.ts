@@ -22,8 +22,9 @@ import type { ModelProvider, ModelReply, ModelRequest } from './provider.ts';
 
 /**
  * One model call as a GenAI `chat {model}` span, with the conventions' duration and token
- * metrics, and for a streamed reply its time to first chunk. `conversationId` is the caller's thread, the same `gen_ai.conversation.id` as on
- * `invoke_agent`, so a search by thread finds every model call in it.
+ * metrics, and for a streamed reply its time to first chunk. `conversationId` is the caller's
+ * thread, the same `gen_ai.conversation.id` as on `invoke_agent`, so a search by thread finds
+ * every model call in it.
  * https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/#inference
  */
 export function chat(provider: ModelProvider, request: ModelRequest, conversationId?: string): Promise<ModelReply> {
@@ -37,11 +38,15 @@ export function chat(provider: ModelProvider, request: ModelRequest, conversatio
   return inSpan(`${GEN_AI_OPERATION.chat} ${provider.model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     const started = performance.now();
     try {
+      const { onText } = request;
       let streamed = false;
-      const onText = request.onText && ((delta: string) => ((streamed = true), request.onText!(delta)));
-      const reply = await provider.complete({ ...request, onText });
-      // A provider that does not stream hands its words over whole, at the end.
-      if (!streamed && reply.message.content) request.onText?.(reply.message.content);
+      const forward = (delta: string) => {
+        streamed = true;
+        onText?.(delta);
+      };
+      const reply = await provider.complete({ ...request, onText: onText && forward });
+      // A provider that does not stream (the offline agent) hands its words over whole, at the end.
+      if (!streamed && reply.message.content) onText?.(reply.message.content);
       if (reply.timeToFirstChunk !== undefined) {
         span.setAttribute(GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, reply.timeToFirstChunk);
         genAiTimeToFirstChunk.record(reply.timeToFirstChunk, { ...common, [GEN_AI_RESPONSE_MODEL]: reply.model });

@@ -1,11 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
-import type {
-  ChatCompletionCreateParamsStreaming,
-  ChatCompletionMessageParam,
-  ChatCompletionTool,
-} from 'openai/resources/chat/completions';
-import type { AssistantMessage, ChatMessage, ToolCall } from './messages.ts';
+import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletionStreamParams } from 'openai/lib/ChatCompletionStream';
+import type { AssistantMessage, ChatMessage } from './messages.ts';
 import type { ModelProvider, ModelReply, ModelRequest, ToolSpec } from './provider.ts';
 
 export interface OpenAiProviderOptions {
@@ -30,7 +27,7 @@ const MAX_BACKOFF_MS = 4_000;
 /**
  * Chat Completions with tools through the official SDK, streamed, so the first words of an
  * answer can be spoken while the rest is generated. Retries are ours, not the SDK's, so
- * they stop when the turn's signal does: 429, 5xx and a connection dropped mid-request are
+ * they stop when the turn's signal does: 429, 5xx and a connection dropped mid-request or mid-stream are
  * retried, at most MAX_ATTEMPTS requests in all, after `retry-after-ms` or `Retry-After` when
  * the server gives one and a jittered exponential backoff when it does not. A server that cannot
  * be reached at all (refused, unknown host) and anything else, such as a bad key, fail at once;
@@ -45,7 +42,6 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
       messages: request.messages.map(toOpenAi),
       tools: request.tools.map(toTool),
       parallel_tool_calls: true,
-      stream: true as const,
       stream_options: { include_usage: true },
     };
     let lastFailure: unknown;
@@ -78,55 +74,32 @@ export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderO
     }
   }
 
-  /** One streamed request: text goes to `onText` as it arrives; tool calls are assembled from their pieces. */
+  /** One streamed request: text goes to `onText` as it arrives; the SDK assembles the rest. */
   async function streamReply(
-    body: ChatCompletionCreateParamsStreaming,
+    body: ChatCompletionStreamParams,
     request: ModelRequest,
     signal: AbortSignal,
     spoken: { any: boolean },
   ): Promise<ModelReply> {
     const sent = performance.now();
-    const stream = await client.chat.completions.create(body, { signal });
     let firstChunk: number | undefined;
-    let content = '';
-    const calls = new Map<number, ToolCall>();
-    let finishReason: string | undefined;
-    let id: string | undefined;
-    let answeredBy = model;
-    let usage: ModelReply['usage'];
-    for await (const chunk of stream) {
-      firstChunk ??= performance.now();
-      id = chunk.id || id;
-      answeredBy = chunk.model || answeredBy;
-      if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-      const choice = chunk.choices[0];
-      if (!choice) continue;
-      const text = choice.delta?.content;
-      if (text) {
-        content += text;
-        spoken.any = true;
-        request.onText?.(text);
-      }
-      for (const piece of choice.delta?.tool_calls ?? []) {
-        const call = calls.get(piece.index) ?? { id: '', name: '', arguments: '' };
-        if (piece.id) call.id = piece.id;
-        if (piece.function?.name) call.name += piece.function.name;
-        if (piece.function?.arguments) call.arguments += piece.function.arguments;
-        calls.set(piece.index, call);
-      }
-      finishReason = choice.finish_reason ?? finishReason;
-    }
-    if (!finishReason) throw new ModelUnavailableError('the model stream ended without a finish reason');
-    const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
-    const message: AssistantMessage = toolCalls.length
-      ? { role: 'assistant', content: content || null, toolCalls }
-      : { role: 'assistant', content: content || null };
+    const stream = client.chat.completions.stream(body, { signal });
+    stream.on('chunk', () => (firstChunk ??= performance.now()));
+    stream.on('content', (delta) => {
+      spoken.any = true;
+      request.onText?.(delta);
+    });
+    // Rejects as the request would: an API error, a dropped connection, an abort, or a stream
+    // that ended without a finish reason.
+    const completion = await stream.finalChatCompletion();
+    const choice = completion.choices[0];
+    if (!choice) throw new ModelUnavailableError('the model returned no choices');
     return {
-      id,
-      message,
-      model: answeredBy,
-      finishReason,
-      usage,
+      id: completion.id,
+      message: fromOpenAi(choice.message),
+      model: completion.model,
+      finishReason: choice.finish_reason,
+      usage: completion.usage ? { inputTokens: completion.usage.prompt_tokens, outputTokens: completion.usage.completion_tokens } : undefined,
       timeToFirstChunk: firstChunk === undefined ? undefined : (firstChunk - sent) / 1000,
     };
   }
@@ -143,7 +116,8 @@ function retryable(error: unknown): boolean {
   if (error instanceof OpenAI.APIUserAbortError) return false;
   if (error instanceof OpenAI.APIConnectionError) return !couldNotConnect(error);
   if (error instanceof OpenAI.APIError) return error.status === 429 || (error.status ?? 0) >= 500;
-  return false;
+  // Not an API error but the SDK's own: the stream broke off mid-reply (a dropped connection).
+  return error instanceof OpenAI.OpenAIError;
 }
 
 // Connecting failed: nothing listens there, or the name or route does not resolve. Retrying
@@ -201,4 +175,11 @@ function toOpenAi(message: ChatMessage): ChatCompletionMessageParam {
           }
         : { role: 'assistant', content: message.content ?? '' };
   }
+}
+
+function fromOpenAi(message: { content: string | null; tool_calls?: ChatCompletionMessageToolCall[] }): AssistantMessage {
+  const toolCalls = (message.tool_calls ?? []).flatMap((call) =>
+    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+  );
+  return toolCalls.length ? { role: 'assistant', content: message.content, toolCalls } : { role: 'assistant', content: message.content };
 }

@@ -40,7 +40,6 @@ export function speakableChunks(emit: (chunk: string) => void) {
   };
 }
 
-export type SpeakableChunks = ReturnType<typeof speakableChunks>;
 
 /** Where the first speakable chunk of `text` ends (after its trailing spaces), or 0 if none is complete yet. */
 function boundary(text: string): number {

@@ -19,8 +19,11 @@ export interface FakeReply {
    * the list holds the rest back until it resolves (a slow model, or a test's gate). Without it,
    * a streamed request gets `body`'s text word by word and its tool calls whole.
    */
-  pieces?: Array<string | Promise<unknown>>;
+  pieces?: Array<string | Promise<unknown> | typeof DROP>;
 }
+
+/** In `pieces`: the connection drops there, mid-stream, without a finish reason. */
+export const DROP = Symbol('drop the connection');
 
 export type Script = (request: ChatRequest) => FakeReply | Promise<FakeReply>;
 
@@ -53,7 +56,7 @@ export function completion(message: { content?: string; toolCalls?: Array<{ name
 }
 
 /** A streamed answer in words: `pieces` arrive in order, each promise holding back the rest until it resolves. */
-export function streamed(pieces: Array<string | Promise<unknown>>, model = 'gpt-fake-2026'): FakeReply {
+export function streamed(pieces: Array<string | Promise<unknown> | typeof DROP>, model = 'gpt-fake-2026'): FakeReply {
   const content = pieces.filter((piece): piece is string => typeof piece === 'string').join('');
   return { ...completion({ content }, model), pieces };
 }
@@ -103,6 +106,7 @@ export async function startFakeOpenAi() {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...reply.headers });
     for (const chunk of chunksOf(reply)) {
+      if (chunk === DROP) return void res.destroy();
       if (chunk instanceof Promise) await chunk;
       else if (!res.destroyed) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     }
@@ -160,7 +164,7 @@ interface CompletionBody {
 }
 
 /** A completion as Chat Completions streams it: a role, text deltas, tool calls, the finish reason, the usage. */
-function* chunksOf(reply: FakeReply): Generator<object | Promise<unknown>> {
+function* chunksOf(reply: FakeReply): Generator<object | Promise<unknown> | typeof DROP> {
   const body = reply.body as CompletionBody;
   const choice = body.choices[0]!;
   const chunk = (delta: object, finish: string | null = null, extra: object = {}) => ({

@@ -3,7 +3,7 @@ import { newCallSid } from '../../src/simulator/call.ts';
 import { RelayConnection, RelayRefused } from '../../src/simulator/relay.ts';
 import { startTestApp, AUTH_TOKEN, type TestApp } from '../support/app.ts';
 import { eventually } from '../support/eventually.ts';
-import { completion, gate, startFakeOpenAi, streamed, type FakeOpenAi } from '../support/fake-openai.ts';
+import { completion, DROP, gate, startFakeOpenAi, streamed, type FakeOpenAi } from '../support/fake-openai.ts';
 
 /** Rings in and signs in on a relay-mode app: the <Connect> TwiML it answers the PIN with. */
 async function signIn(app: TestApp) {
@@ -89,6 +89,31 @@ describe('ConversationRelay with the OpenAI provider, streamed', () => {
     await relay.close();
   });
 
+  it('when the model stream breaks off after words were spoken, then it is not asked again, and the caller hears an apology after them', async () => {
+    const { relay } = await connected(app);
+    const requests = openai.requests.length;
+    const spoken = gate();
+    // Nothing else is scripted: a second request would get the fake's 500, and be counted.
+    openai.script(streamed(['Your next meeting is the design review. ', spoken.opened, DROP]));
+    relay.send({ type: 'prompt', voicePrompt: 'when is my next meeting', last: true });
+    expect(await relay.next()).to.deep.include({ token: 'Your next meeting is the design review. ' });
+    spoken.open();
+    const rest = await relay.reply();
+    expect(rest.text).to.match(/^ *Sorry, something went wrong on my side/);
+    expect(openai.requests.length).to.equal(requests + 1);
+    await relay.close();
+  });
+
+  it('when the model stream breaks off before any words, then it is asked again, and the caller hears the second answer', async () => {
+    const { relay } = await connected(app);
+    const requests = openai.requests.length;
+    openai.script(streamed([DROP]), streamed(['Your next meeting is at ten.']));
+    const reply = await relay.prompt('when is my next meeting, again');
+    expect(reply.text).to.equal('Your next meeting is at ten.');
+    expect(openai.requests.length).to.equal(requests + 2);
+    await relay.close();
+  });
+
   it('when the model calls a write tool, then its effect commits exactly once and the answer is streamed after it', async () => {
     const { callSid, relay } = await connected(app);
     openai.script(
@@ -166,7 +191,7 @@ describe('ConversationRelay with the OpenAI provider, streamed', () => {
     openai.script(streamed(['Okay.']));
     await relay.prompt('wait, stop');
     const request = openai.requests.at(-1)!;
-    const results = request.messages.filter((message) => message.role === 'tool' && message.tool_call_id?.startsWith('call_cut_'));
+    const results = request.messages.filter((message) => message.role === 'tool' && ['call_cut_hang', 'call_cut_after'].includes(message.tool_call_id ?? ''));
     expect(results.map((message) => [message.tool_call_id, JSON.parse(message.content!).error])).to.deep.equal([
       ['call_cut_hang', 'The caller interrupted before this finished, so it was stopped; nothing was changed.'],
       ['call_cut_after', 'Not started: the turn stopped before this call; nothing was changed.'],
