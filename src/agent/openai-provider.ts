@@ -26,12 +26,12 @@ const MAX_BACKOFF_MS = 4_000;
 
 /**
  * Chat Completions with tools through the official SDK, streamed, so the first words of an
- * answer can be spoken while the rest is generated. Retries are ours, not the SDK's, so
- * they stop when the turn's signal does: 429, 5xx and a connection dropped mid-request or mid-stream are
- * retried, at most MAX_ATTEMPTS requests in all, after `retry-after-ms` or `Retry-After` when
- * the server gives one and a jittered exponential backoff when it does not. A server that cannot
- * be reached at all (refused, unknown host) and anything else, such as a bad key, fail at once;
- * so does a reply that broke off after some of its words were already handed on.
+ * answer can be spoken while the rest is generated. Retries are ours, not the SDK's, so they
+ * stop when the turn's signal does: 429, 5xx and a connection dropped mid-request or mid-stream
+ * are retried, at most MAX_ATTEMPTS requests in all, after `retry-after-ms` or `Retry-After`
+ * when the server gives one and a jittered exponential backoff when it does not. A server that
+ * cannot be reached at all (refused, unknown host) and anything else, such as a bad key, fail at
+ * once; so does a reply that broke off after some of its words were already handed on.
  */
 export function createOpenAiProvider({ apiKey, model, baseURL }: OpenAiProviderOptions): ModelProvider {
   const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
