@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import twilio from 'twilio';
 import { newCallSid } from '../../src/simulator/call.ts';
 import { RelayConnection, RelayRefused } from '../../src/simulator/relay.ts';
 import { startTestApp, AUTH_TOKEN, type TestApp } from '../support/app.ts';
@@ -339,5 +340,30 @@ describe('ConversationRelay handshake and messages', () => {
   it('when a path other than the relay is upgraded, then it gets 404', async () => {
     const url = app.url.replace(/^http/, 'ws') + '/voice/turn';
     expect(await refusal(RelayConnection.open(url, AUTH_TOKEN))).to.equal(404);
+  });
+});
+
+describe('ConversationRelay behind a public URL', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ VOICE_MODE: 'relay', PUBLIC_BASE_URL: 'https://voice.example.com' });
+  });
+  after(() => app.close());
+
+  it('when PUBLIC_BASE_URL is set, then the session URL is wss:// on it, and only a signature over that URL opens it', async () => {
+    const callSid = newCallSid();
+    const publicly = (path: string, params: Record<string, string>) =>
+      app.post(path, { CallSid: callSid, ...params }, { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `https://voice.example.com${path}`, { CallSid: callSid, ...params }) });
+    await publicly('/voice/incoming', { From: app.demo.phone, To: '+15555550199', CallStatus: 'ringing' });
+    const connect = (await publicly('/voice/pin', { Digits: app.demo.pin })).heard!.connect!;
+    expect(connect.url).to.match(/^wss:\/\/voice\.example\.com\/voice\/relay\?session=/);
+    const here = app.url.replace(/^http/, 'ws') + connect.url.slice('wss://voice.example.com'.length);
+    expect(await refusal(RelayConnection.open(here, AUTH_TOKEN))).to.equal(403);
+    const relay = await RelayConnection.open(here, AUTH_TOKEN, twilio.getExpectedTwilioSignature(AUTH_TOKEN, connect.url, {}));
+    relay.setup(callSid);
+    expect((await relay.prompt('what are my todos')).text).to.match(/^You have \d+ open todos/);
+    await relay.close();
+    const ended = app.logs.find((line) => line.msg === 'relay session ended' && line['twilio.call_sid'] === callSid);
+    expect(ended).to.include({ prompts: 1, 'convonet.relay.end_reason': 'hangup' });
   });
 });

@@ -125,6 +125,7 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
     void queue.finally(async () => {
       span.setAttribute(RELAY_END_REASON, endReason);
       span.end();
+      inSession(() => logger.info({ [TWILIO_CALL_SID]: call.call_sid, [RELAY_SESSION_ID]: sessionId, prompts, [RELAY_END_REASON]: endReason }, 'relay session ended'));
       await recordRelaySession(db, token, { ended: true }).catch(() => undefined);
       resolveClosed();
     });
