@@ -19,7 +19,7 @@ const WORD = /[\p{L}\p{N}']+/gu;
  * not characters. Always a prefix of `said`, in `said`'s own characters.
  */
 export function heardPart(said: string, heard: string): string {
-  const count = heard.match(WORD)?.length ?? 0;
+  const count = wordCount(heard);
   if (count === 0) return '';
   let seen = 0;
   for (const match of said.matchAll(WORD)) {
@@ -31,4 +31,15 @@ export function heardPart(said: string, heard: string): string {
     }
   }
   return said;
+}
+
+/** `heard` without its first `count` words: what was heard of the answer after words said before it. */
+export function afterWords(heard: string, count: number): string {
+  if (count === 0) return heard;
+  const word = [...heard.matchAll(WORD)][count - 1];
+  return word ? heard.slice(word.index + word[0].length).replace(/^[^\p{L}\p{N}]+/u, '') : '';
+}
+
+export function wordCount(text: string): number {
+  return text.match(WORD)?.length ?? 0;
 }

@@ -65,7 +65,7 @@ const PARTLY_DONE =
 /** When not even that could be checked: it claims nothing either way. */
 export const UNSURE =
   "Sorry, something went wrong on my side and I can't tell whether that was done. Please ask me to check before trying again.";
-const HOLDING = ['One moment, I am working on that.', 'Still working on it, thanks for waiting.', 'Almost there.'];
+export const HOLDING = ['One moment, I am working on that.', 'Still working on it, thanks for waiting.', 'Almost there.'];
 
 /** What to tell the caller about a turn that failed, given how many of its effects committed. */
 export function failureMessage(endReason: TurnEndReason): (committedEffects: number) => string {

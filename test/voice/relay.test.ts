@@ -367,3 +367,65 @@ describe('ConversationRelay behind a public URL', () => {
     expect(ended).to.include({ prompts: 1, 'convonet.relay.end_reason': 'hangup' });
   });
 });
+
+describe('ConversationRelay deadlines', () => {
+  let app: TestApp;
+  let openai: FakeOpenAi;
+  before(async () => {
+    openai = await startFakeOpenAi();
+    // A short hold time and no redirects: a turn's budget is (1 s + 5 s) × 1.
+    app = await startTestApp({
+      VOICE_MODE: 'relay',
+      OPENAI_API_KEY: 'sk-test-relay-0123456789',
+      OPENAI_BASE_URL: openai.baseURL,
+      AGENT_TURN_TIMEOUT_MS: '1000',
+      AGENT_MAX_REDIRECTS: '0',
+    });
+  });
+  after(async () => {
+    await app.close();
+    await openai.close();
+  });
+
+  it('when no words come by the hold time, then the caller hears why they wait, and a cut-in after it keeps only the answer heard', async () => {
+    const { relay } = await connected(app);
+    const thinking = gate();
+    const rest = gate();
+    openai.script(streamed([thinking.opened, 'Your next meeting is the design review. ', rest.opened, 'It is at ten.']));
+    relay.send({ type: 'prompt', voicePrompt: 'what is my next meeting', last: true });
+    expect(await relay.next()).to.deep.equal({ type: 'text', token: 'One moment, I am working on that. ', last: false });
+    thinking.open();
+    expect(await relay.next()).to.deep.include({ token: 'Your next meeting is the design review. ' });
+    relay.interrupt('One moment, I am working on that. Your next meeting is');
+    await relay.roundTrip();
+    openai.script(streamed(['Okay.']));
+    await relay.prompt('stop');
+    const messages = openai.requests.at(-1)!.messages;
+    expect(messages.slice(-3).map((message) => [message.role, message.content])).to.deep.equal([
+      ['user', 'what is my next meeting'],
+      ['assistant', 'Your next meeting is'],
+      ['user', 'stop'],
+    ]);
+    expect(app.logs.some((line) => line.event === 'agent timeout')).to.equal(true);
+    rest.open();
+    await relay.close();
+  });
+
+  it('when the turn outlasts every hold a Gather caller could sit through, then it is given up on and the caller told so', async function () {
+    this.timeout(30_000);
+    const { callSid, relay } = await connected(app);
+    const never = gate();
+    const requests = openai.requests.length;
+    openai.script(streamed([never.opened, 'Too late.']));
+    const reply = await relay.prompt('what is on my calendar');
+    expect(reply.tokens.map((token) => token.token)).to.deep.equal([
+      'One moment, I am working on that. ',
+      " Sorry, that's taking much longer than it should, so I stopped, and nothing was changed. Please ask me again in a moment.",
+    ]);
+    await openai.abandoned(requests);
+    const turn = await app.db('turns').where({ call_sid: callSid }).first();
+    expect(turn).to.include({ status: 'failed', end_reason: 'timed_out' });
+    never.open();
+    await relay.close();
+  });
+});

@@ -1,22 +1,16 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import twilio from 'twilio';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../../config.ts';
 import { findCall } from '../../db/calls.ts';
-import type { Db } from '../../db/knex.ts';
 import { claimRelaySession } from '../../db/relay-sessions.ts';
 import { findUserById } from '../../db/users.ts';
-import type { Turns } from '../turns.ts';
 import { PATHS } from '../twiml.ts';
-import { startRelaySession, type RelaySession } from './session.ts';
+import { startRelaySession, type RelaySession, type RelaySessionDeps } from './session.ts';
 
-export interface RelayServerDeps {
-  db: Db;
-  turns: Turns;
-  logger: Logger;
-  config: Pick<Config, 'transfer' | 'captureContent' | 'twilio'>;
+export interface RelayServerDeps extends RelaySessionDeps {
+  config: RelaySessionDeps['config'] & Pick<Config, 'twilio'>;
 }
 
 // Twilio's messages are small JSON objects; a frame near this is not Twilio (ws closes with 1009).

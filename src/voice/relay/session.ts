@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { CallerInterrupted, heardPart } from '../../agent/interrupted.ts';
+import { afterWords, CallerInterrupted, heardPart, wordCount } from '../../agent/interrupted.ts';
 import type { Config } from '../../config.ts';
 import type { CallRow } from '../../db/calls.ts';
 import type { Db } from '../../db/knex.ts';
@@ -9,6 +9,8 @@ import { recordRelaySession } from '../../db/relay-sessions.ts';
 import { cutLastAnswer } from '../../db/threads.ts';
 import type { TurnRow } from '../../db/turns.ts';
 import {
+  AGENT_DEADLINE_MS,
+  AGENT_ELAPSED_MS,
   CALLER_PSEUDO_ID,
   EVENTS,
   HEARD_CHARS,
@@ -24,18 +26,18 @@ import {
   VOICE_MODE,
 } from '../../signals/attributes.ts';
 import { recordEvent } from '../../signals/events.ts';
-import { interruptions, timeToFirstText } from '../../signals/metrics.ts';
+import { agentTimeouts, interruptions, timeToFirstText } from '../../signals/metrics.ts';
 import { failSpan, inSpan, Stopped, tracer } from '../../signals/spans.ts';
 import type { Caller } from '../../tools/tool.ts';
 import { understand } from '../speech.ts';
-import { APOLOGY, type Turns } from '../turns.ts';
+import { APOLOGY, HOLDING, type Turns } from '../turns.ts';
 import { HANDOFF, handoffData, parseRelayMessage, type RelayMessage, type RelayReply } from './messages.ts';
 
 export interface RelaySessionDeps {
   db: Db;
   turns: Turns;
   logger: Logger;
-  config: Pick<Config, 'transfer' | 'captureContent'>;
+  config: Pick<Config, 'transfer' | 'captureContent'> & { agent: Pick<Config['agent'], 'turnTimeoutMs'> };
 }
 
 export interface RelaySession {
@@ -51,6 +53,8 @@ const NO_TRANSFER = " I'd put you through to a person, but no one is set up to t
 /** The answer of the session's last turn, as stored: what an interrupt arriving after it was generated cuts down. */
 interface Spoken {
   turn: TurnRow;
+  /** Words said before the answer (a holding phrase), which `utteranceUntilInterrupt` counts too. */
+  heldWords: number;
   /** Set when the caller cut in on it; the turn's own work keeps only what was heard then. */
   interruptedBy?: CallerInterrupted;
 }
@@ -77,7 +81,7 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
   let prompts = 0;
   // Prompts, and the cuts interrupts make, run one after another: a prompt never overtakes a cut.
   let queue: Promise<void> = Promise.resolve();
-  let running: { abort: AbortController; span: Span } | null = null;
+  let running: { abort: AbortController; span: Span; heldWords: number } | null = null;
   let spoken: Spoken | null = null;
   let endReason = 'hangup';
   // Set once the app has sent `end`: Twilio closes the session, and nothing more is answered.
@@ -174,13 +178,13 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
     };
     context.with(trace.setSpan(context.active(), running?.span ?? span), () => recordEvent(logger, 'info', EVENTS.callerInterrupted, attributes));
     if (running) {
-      running.abort.abort(cut);
+      running.abort.abort(new CallerInterrupted(afterWords(cut.heard, running.heldWords)));
       return;
     }
     const last = spoken;
     if (!last || last.interruptedBy) return;
-    last.interruptedBy = cut;
-    enqueue(() => keepHeard(last.turn, cut));
+    last.interruptedBy = new CallerInterrupted(afterWords(cut.heard, last.heldWords));
+    enqueue(() => keepHeard(last.turn, last.interruptedBy!));
   }
 
   async function keepHeard(turn: TurnRow, cut: CallerInterrupted): Promise<void> {
@@ -208,8 +212,20 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
         ...(config.captureContent ? { [TRANSCRIPT]: heard.text } : {}),
       });
       const abort = new AbortController();
-      running = { abort, span: turnSpan };
+      const current = (running = { abort, span: turnSpan, heldWords: 0 });
       let firstText: number | undefined;
+      // No words by the time a Gather caller would be put on hold: the caller hears why they wait.
+      const hold = setTimeout(() => {
+        if (firstText !== undefined || abort.signal.aborted) return;
+        agentTimeouts.add(1);
+        recordEvent(logger, 'warn', EVENTS.agentTimeout, {
+          [TWILIO_CALL_SID]: call.call_sid,
+          [AGENT_DEADLINE_MS]: config.agent.turnTimeoutMs,
+          [AGENT_ELAPSED_MS]: Math.round(performance.now() - receivedAt),
+        });
+        current.heldWords = wordCount(HOLDING[0]!);
+        send({ type: 'text', token: `${HOLDING[0]} `, last: false });
+      }, config.agent.turnTimeoutMs - (performance.now() - receivedAt));
       let reply;
       try {
         reply = await turns.stream({
@@ -228,12 +244,13 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
           },
         });
       } finally {
+        clearTimeout(hold);
         running = null;
       }
       const cut = abort.signal.reason instanceof CallerInterrupted ? abort.signal.reason : undefined;
       if (reply.kind === 'answer' && reply.turn) {
         turnSpan.setAttributes({ [TURN_ID]: reply.turn.id, [TURN_END_REASON]: reply.turn.end_reason ?? 'completed' });
-        spoken = { turn: reply.turn, interruptedBy: cut };
+        spoken = { turn: reply.turn, heldWords: current.heldWords, interruptedBy: cut };
         // Cut in on as the answer was being stored: the stored answer is cut to what was heard.
         if (cut && reply.turn.end_reason !== 'interrupted') await keepHeard(reply.turn, cut);
       }
@@ -250,7 +267,7 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
           return send({ type: 'text', token: '', last: true });
         case 'apology':
           // Whatever was said before it failed was said; the apology follows it.
-          return send({ type: 'text', token: firstText === undefined ? reply.say : ` ${reply.say}`, last: true });
+          return send({ type: 'text', token: firstText === undefined && !current.heldWords ? reply.say : ` ${reply.say}`, last: true });
         case 'ended':
           return end(HANDOFF.goodbye);
         default:
