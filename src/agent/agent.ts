@@ -79,8 +79,6 @@ export interface AgentTurn {
 export interface AgentAnswer {
   /** Everything said for the turn (words before tool calls included), in the order it was said. */
   say: string;
-  /** The turn's last assistant message as stored in the thread: the end of `say`. */
-  said: string;
   /** "transfer" when the caller asked for a person. */
   action: 'listen' | 'transfer';
   threadId: string;
@@ -172,7 +170,6 @@ export function createAgent(options: AgentOptions): Agent {
       const late = answerBy !== undefined && Date.now() > answerBy;
       const answer: AgentAnswer = {
         say: speech.said.trim(),
-        said,
         action,
         threadId: thread.id,
         feedback,
