@@ -56,6 +56,10 @@ export const HEARD_CHARS = 'convonet.interrupt.heard_chars';
 export const HEARD_MS = 'convonet.interrupt.heard_ms';
 /** Why a relay session ended: hangup, transfer, goodbye, protocol_error, call_ended, shutdown... */
 export const RELAY_END_REASON = 'convonet.relay.end_reason';
+/** Why a relay message was refused (what was wrong with it, never the message itself). */
+export const RELAY_PROBLEM = 'convonet.relay.problem';
+/** Twilio's own description of an error it reports on the relay session. */
+export const RELAY_ERROR = 'convonet.relay.error';
 export const TURN_ID = 'convonet.turn.id';
 export const TURN_OUTCOME = 'convonet.turn.outcome';
 export const TURN_END_REASON = 'convonet.turn.end_reason';

@@ -16,6 +16,8 @@ import {
   HEARD_CHARS,
   HEARD_MS,
   RELAY_END_REASON,
+  RELAY_ERROR,
+  RELAY_PROBLEM,
   RELAY_SESSION_ID,
   TIME_TO_FIRST_TEXT,
   TRANSCRIPT,
@@ -102,7 +104,7 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
 
   /** A message we cannot trust: the caller hears an apology, Twilio gets `end`, the socket closes. Nothing else happens. */
   function refuse(problem: string): void {
-    inSession(() => recordEvent(logger, 'warn', EVENTS.relayMessageRefused, { [TWILIO_CALL_SID]: call.call_sid, 'convonet.relay.problem': problem }));
+    inSession(() => recordEvent(logger, 'warn', EVENTS.relayMessageRefused, { [TWILIO_CALL_SID]: call.call_sid, [RELAY_PROBLEM]: problem }));
     if (ending) return;
     send({ type: 'text', token: REFUSED, last: true });
     end(HANDOFF.refused);
@@ -151,11 +153,11 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
         prompts += 1;
         return enqueue(answer.bind(null, message.voicePrompt, prompts, performance.now()));
       case 'interrupt':
-        return interrupted(new CallerInterrupted(message.utteranceUntilInterrupt), message.durationUntilInterruptMs);
+        return interrupted(message.utteranceUntilInterrupt, message.durationUntilInterruptMs);
       case 'dtmf':
         return; // keys are not used once signed in
       case 'error':
-        inSession(() => recordEvent(logger, 'warn', EVENTS.relayError, { [TWILIO_CALL_SID]: call.call_sid, 'convonet.relay.error': message.description }));
+        inSession(() => recordEvent(logger, 'warn', EVENTS.relayError, { [TWILIO_CALL_SID]: call.call_sid, [RELAY_ERROR]: message.description }));
         return;
     }
   }
@@ -169,21 +171,21 @@ export function startRelaySession(socket: WebSocket, call: CallRow, caller: Call
   }
 
   /** Barge-in: the running turn stops now and keeps what was heard; an answer already stored is cut to it. */
-  function interrupted(cut: CallerInterrupted, heardMs: number | undefined): void {
+  function interrupted(heard: string, heardMs: number | undefined): void {
     interruptions.add(1);
     const attributes = {
       [TWILIO_CALL_SID]: call.call_sid,
-      [HEARD_CHARS]: cut.heard.length,
+      [HEARD_CHARS]: heard.length,
       ...(heardMs !== undefined ? { [HEARD_MS]: heardMs } : {}),
     };
     context.with(trace.setSpan(context.active(), running?.span ?? span), () => recordEvent(logger, 'info', EVENTS.callerInterrupted, attributes));
     if (running) {
-      running.abort.abort(new CallerInterrupted(afterWords(cut.heard, running.heldWords)));
+      running.abort.abort(new CallerInterrupted(afterWords(heard, running.heldWords)));
       return;
     }
     const last = spoken;
     if (!last || last.interruptedBy) return;
-    last.interruptedBy = new CallerInterrupted(afterWords(cut.heard, last.heldWords));
+    last.interruptedBy = new CallerInterrupted(afterWords(heard, last.heldWords));
     enqueue(() => keepHeard(last.turn, last.interruptedBy!));
   }
 
