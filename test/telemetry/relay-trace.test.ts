@@ -20,11 +20,13 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
   let written: number;
   let dialled: string | undefined;
   let firstReply: string[];
+  let phone: string;
 
   before(async () => {
     database = await createTestDatabase();
     const demo = await seedDemo(database.db, { pin: PIN });
     userId = demo.user.id;
+    phone = demo.phone;
     otlp = await startOtlpReceiver();
     openai = await startFakeOpenAi();
     const app = await spawnApp({
@@ -131,5 +133,6 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
     const sent = Buffer.concat(otlp.requests.map((request) => request.body)).toString('latin1');
     expect(sent).to.not.include('book the relay review');
     expect(sent).to.not.include('what is on this week');
+    expect(sent).to.not.include(phone);
   });
 });
