@@ -197,10 +197,10 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
   }
 
   /**
-   * A turn of a ConversationRelay session: no webhook to answer, so no hold and no redirect; the
-   * answer goes to `onText` as it is generated, and the turn ends when the work does (within the
-   * same budget a Gather caller could wait through all its holds), or when `signal` stops it (a
-   * barge-in, a hang-up). The same turn rows, tool claims and settlement as a Gather turn: tool
+   * A turn of a ConversationRelay session: no webhook to answer, so no redirect (the session
+   * says the holding phrase itself); the answer goes to `onText` as it is generated, and the turn
+   * ends when the work does (within the same budget a Gather caller could wait through all its
+   * holds), or when `signal` stops it (a barge-in, a hang-up). The same turn rows, tool claims and settlement as a Gather turn: tool
    * effects commit exactly once and only while the turn is wanted, on whichever instance.
    */
   async function stream(input: {
