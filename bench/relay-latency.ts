@@ -1,10 +1,7 @@
 // Time to the caller's first words: ConversationRelay (streamed) beside Gather (whole answers), with
 // a model whose first token arrives after --first-token-ms and the rest a token every --token-ms.
-// Prints the percentiles side by side, and whether relay's first text met the target.
-//
-//   npm run bench:relay -- [--turns 25] [--callers 4] [--first-token-ms 200] [--token-ms 20]
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { exitWith, readCommandLine } from '../src/command-line.ts';
 import { seedDemo } from '../src/db/seed.ts';
 import { newCallSid, postWebhook } from '../src/simulator/call.ts';
 import { RelayConnection } from '../src/simulator/relay.ts';
@@ -12,7 +9,19 @@ import { createTestDatabase } from '../test/support/database.ts';
 import { startFakeOpenAi, streamed } from '../test/support/fake-openai.ts';
 import { spawnApp, TWILIO_TOKEN } from '../test/telemetry/spawned-app.ts';
 
-const { values } = parseArgs({
+const { values } = readCommandLine({
+  name: 'npm run bench:relay',
+  usage: `Measures how long a caller waits for the first words of an answer: the app spawned as npm start
+runs it, on a fresh PostgreSQL database (TEST_DATABASE_URL), once on ConversationRelay
+(VOICE_MODE=relay, streamed) and once on Gather, against a local model server streaming over
+HTTP. Prints the percentiles side by side, and whether relay's first text p95 is within 300 ms.
+
+  npm run bench:relay -- [--turns 25] [--callers 4] [--first-token-ms 200] [--token-ms 20]
+
+  --turns N            turns per call (the first 3 of each are not counted)
+  --callers N          calls at once
+  --first-token-ms N   the model's first token, after the request
+  --token-ms N         each next token, after the one before`,
   options: {
     turns: { type: 'string', default: '25' },
     callers: { type: 'string', default: '4' },
@@ -27,6 +36,9 @@ const tokenMs = Number(values['token-ms']);
 const TARGET_P95_MS = 300;
 // The first turns of each call warm the JIT, the pools and the prepared statements.
 const WARM_UP = 3;
+if (!(turnsPerCaller > WARM_UP) || !(callers >= 1) || !(firstTokenMs >= 0) || !(tokenMs >= 0)) {
+  exitWith(`--turns must be above ${WARM_UP}, --callers at least 1, and the times numbers: see npm run bench:relay -- --help`, 2);
+}
 const ANSWER = 'Sure. Your next meeting is the design review on Thursday at ten, in the large room. After that you have lunch with the platform team, and the afternoon is free.';
 
 const openai = await startFakeOpenAi();

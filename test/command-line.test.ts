@@ -41,7 +41,7 @@ describe('every npm run script', function () {
   // `npm test -- --help` typechecks the whole project before mocha prints its own help: too slow to repeat here.
   const scripts = Object.keys(SCRIPTS).filter((script) => script !== 'test');
   // Our own commands' usage names the command; the rest is the tool's own (mocha, tsc) or a shell script's.
-  const OWN: Record<string, string> = { start: 'npm start', seed: 'npm run seed', users: 'npm run users', call: 'npm run call', 'otel:tail': 'npm run otel:tail', 'eval:offline': 'npm run eval:offline', 'collector:build': 'npm run collector:build', 'jaeger:build': 'npm run jaeger:build', stack: 'npm run stack' };
+  const OWN: Record<string, string> = { start: 'npm start', seed: 'npm run seed', users: 'npm run users', call: 'npm run call', 'otel:tail': 'npm run otel:tail', 'eval:offline': 'npm run eval:offline', 'bench:relay': 'npm run bench:relay', 'collector:build': 'npm run collector:build', 'jaeger:build': 'npm run jaeger:build', stack: 'npm run stack' };
 
   for (const script of scripts) {
     it(`when "npm run ${script} -- --help" runs, then it prints usage and exits 0, with no stack trace`, async () => {
