@@ -4,16 +4,20 @@ import { newCallSid, postWebhook } from '../../src/simulator/call.ts';
 import { RelayConnection } from '../../src/simulator/relay.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../telemetry/tail/otlp-receiver.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { completion, gate, startFakeOpenAi, streamed, type FakeOpenAi } from '../support/fake-openai.ts';
+import { MAX_ATTEMPTS } from '../../src/agent/openai-provider.ts';
+import { apiError, completion, gate, startFakeOpenAi, streamed, type FakeOpenAi } from '../support/fake-openai.ts';
+import { startFakeSentry, type FakeSentry } from '../support/fake-sentry.ts';
 import { spawnApp, TWILIO_TOKEN } from './spawned-app.ts';
 
 const PIN = '6170';
 
-describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer, a tool, a barge-in and a transfer', function () {
+describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer, a tool, a barge-in, a failing model and a transfer, at OTLP and Sentry at once', function () {
   this.timeout(60_000);
 
   let database: TestDatabase;
   let otlp: OtlpReceiver;
+  let sentry: FakeSentry;
+  let apology: string;
   let openai: FakeOpenAi;
   let callSid: string;
   let userId: string;
@@ -28,10 +32,12 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
     userId = demo.user.id;
     phone = demo.phone;
     otlp = await startOtlpReceiver();
+    sentry = await startFakeSentry();
     openai = await startFakeOpenAi();
     const app = await spawnApp({
       DATABASE_URL: database.url,
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      SENTRY_DSN: sentry.dsn,
       OPENAI_API_KEY: 'sk-test-relay-trace-0123456789abcdef',
       OPENAI_BASE_URL: openai.baseURL,
       VOICE_MODE: 'relay',
@@ -62,6 +68,10 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
       relay.interrupt('This week you have', 900);
       await openai.abandoned(requests);
 
+      // Every attempt fails: the caller hears an apology, and Sentry gets one issue.
+      openai.script(...Array.from({ length: MAX_ATTEMPTS }, () => apiError(500, 'The server had an error while processing your request.')));
+      apology = (await relay.prompt('list my reminders for the day')).text;
+
       openai.script(completion({ toolCalls: [{ id: 'call_trace_person', name: 'transfer_to_human', arguments: '{}' }] }), streamed(['Putting you through.']));
       const transfer = await relay.prompt('put me through to a person');
       const handoff = transfer.end ?? ((await relay.next()) as { handoffData: string }).handoffData;
@@ -76,6 +86,7 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
 
   after(async () => {
     await otlp?.close();
+    await sentry?.close();
     await openai?.close();
     await database?.drop();
   });
@@ -96,7 +107,7 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
     expect(session, 'relay session span').to.exist;
     const ended = named('voice_call.relay_ended').find((span) => span.attributes['twilio.call_sid'] === callSid)!;
     const turns = childrenOf(session).filter((span) => span.name === 'voice_call.relay_turn');
-    expect(turns).to.have.length(3);
+    expect(turns).to.have.length(4);
     const everything = [incoming, session, ended, ...turns, ...turns.flatMap(childrenOf), ...turns.flatMap(childrenOf).flatMap(childrenOf)];
     expect(new Set(everything.map((span) => span.traceId))).to.have.property('size', 1);
     expect(session.kind).to.equal(2);
@@ -110,7 +121,10 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
     const chats = childrenOf(agents[0]).filter((span) => span.name.startsWith('chat '));
     expect(chats).to.have.length(2);
     for (const chat of chats) expect(chat.attributes['gen_ai.response.time_to_first_chunk']).to.be.a('number');
-    for (const turn of turns) expect(turn.attributes['convonet.turn.time_to_first_text']).to.be.a('number').above(0);
+    // Every turn that spoke the agent's words has its time to first text; the failing one spoke only an apology.
+    const spoke = turns.filter((turn) => turn.status.code !== 2);
+    expect(spoke).to.have.length(3);
+    for (const turn of spoke) expect(turn.attributes['convonet.turn.time_to_first_text']).to.be.a('number').above(0);
   });
 
   it('when the caller cut in, then the interruption is an event on that turn, which ended as interrupted', () => {
@@ -122,6 +136,23 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
     expect(cut.status.code).to.not.equal(2);
   });
 
+  it('when the model fails on a relay turn, then the caller hears an apology, and it is one Sentry issue on the call\'s trace, under that turn', () => {
+    expect(apology).to.match(/^Sorry, something went wrong on my side/);
+    const session = sentry.otlpSpans.find((span) => span.name === 'voice_call.relay_session' && span.attributes['twilio.call_sid'] === callSid);
+    const events = sentry.errorEvents();
+    expect(events.map((event) => event.exception?.values?.at(-1)?.type)).to.deep.equal(['InternalServerError']);
+    expect(events[0]?.contexts?.trace?.trace_id).to.be.a('string').and.equal(session?.traceId);
+    // The span the issue names, and the spans above it up to the session.
+    const chain: string[] = [];
+    for (let id = events[0]?.contexts?.trace?.span_id; id && id !== session?.spanId; ) {
+      const span = sentry.otlpSpans.find((candidate) => candidate.spanId === id);
+      if (!span) break;
+      chain.push(span.name);
+      id = span.parentSpanId;
+    }
+    expect(chain).to.deep.equal(['chat gpt-4.1-mini', 'invoke_agent convonet', 'voice_call.relay_turn']);
+  });
+
   it('when metrics are exported, then time to first text, time to first chunk and interruptions are there', () => {
     expect(metric('convonet.turn.time_to_first_text')?.dataPoints[0]).to.have.property('count', 3);
     // Five model calls, of which the one cut in on never completed: four replies with a first chunk measured.
@@ -130,7 +161,7 @@ describe('one call, one trace, on ConversationRelay: sign-in, a streamed answer,
   });
 
   it('when the caller spoke, then their words and the caller\'s number are not on any span', () => {
-    const sent = Buffer.concat(otlp.requests.map((request) => request.body)).toString('latin1');
+    const sent = Buffer.concat([...otlp.requests, ...sentry.requests].map((request) => request.body)).toString('latin1');
     expect(sent).to.not.include('book the relay review');
     expect(sent).to.not.include('what is on this week');
     expect(sent).to.not.include(phone);
