@@ -49,21 +49,26 @@ async function history(app: TestApp) {
   return rows;
 }
 
-describe('ConversationRelay with the OpenAI provider, streamed', () => {
-  let app: TestApp;
-  let openai: FakeOpenAi;
+/** A relay-mode app whose model is the fake OpenAI server; `env` adds to its configuration. */
+function relayAppWithModel(env: Record<string, string>) {
+  const started = {} as { app: TestApp; openai: FakeOpenAi };
   before(async () => {
-    openai = await startFakeOpenAi();
-    app = await startTestApp({
-      VOICE_MODE: 'relay',
-      OPENAI_API_KEY: 'sk-test-relay-0123456789',
-      OPENAI_BASE_URL: openai.baseURL,
-      TRANSFER_NUMBER: '+15555550142',
-    });
+    started.openai = await startFakeOpenAi();
+    started.app = await startTestApp({ VOICE_MODE: 'relay', OPENAI_API_KEY: 'sk-test-relay-0123456789', OPENAI_BASE_URL: started.openai.baseURL, ...env });
   });
   after(async () => {
-    await app.close();
-    await openai.close();
+    await started.app.close();
+    await started.openai.close();
+  });
+  return started;
+}
+
+describe('ConversationRelay with the OpenAI provider, streamed', () => {
+  const started = relayAppWithModel({ TRANSFER_NUMBER: '+15555550142' });
+  let app: TestApp;
+  let openai: FakeOpenAi;
+  before(() => {
+    ({ app, openai } = started);
   });
 
   it('when the PIN is accepted in relay mode, then the call connects to a relay session on the same port, which greets the caller', async () => {
@@ -369,22 +374,12 @@ describe('ConversationRelay behind a public URL', () => {
 });
 
 describe('ConversationRelay deadlines', () => {
+  // A short hold time and no redirects: a turn's budget is (1 s + 5 s) × 1.
+  const started = relayAppWithModel({ AGENT_TURN_TIMEOUT_MS: '1000', AGENT_MAX_REDIRECTS: '0' });
   let app: TestApp;
   let openai: FakeOpenAi;
-  before(async () => {
-    openai = await startFakeOpenAi();
-    // A short hold time and no redirects: a turn's budget is (1 s + 5 s) × 1.
-    app = await startTestApp({
-      VOICE_MODE: 'relay',
-      OPENAI_API_KEY: 'sk-test-relay-0123456789',
-      OPENAI_BASE_URL: openai.baseURL,
-      AGENT_TURN_TIMEOUT_MS: '1000',
-      AGENT_MAX_REDIRECTS: '0',
-    });
-  });
-  after(async () => {
-    await app.close();
-    await openai.close();
+  before(() => {
+    ({ app, openai } = started);
   });
 
   it('when no words come by the hold time, then the caller hears why they wait, and a cut-in after it keeps only the answer heard', async () => {
