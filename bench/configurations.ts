@@ -1,0 +1,57 @@
+import type { ReceiverUrls } from './receivers.ts';
+
+export interface Configuration {
+  /** Short name, for --only and the JSON. */
+  name: string;
+  label: string;
+  /** How the app is started: as `npm start` runs it, or unmodified under the zero-code register hook. */
+  launch: 'npm-start' | 'zero-code';
+  env: Record<string, string>;
+  /** Which receiver's span count is this configuration's. */
+  spansFrom: 'otlp' | 'sentry' | 'none';
+}
+
+/**
+ * Every configuration the benchmark compares. The telemetry defaults are left alone (batch
+ * delays, queue sizes, sampling at 100%): what is measured is what a user gets.
+ */
+export function configurations(urls: ReceiverUrls): Configuration[] {
+  return [
+    { name: 'off', label: 'telemetry off', launch: 'npm-start', env: {}, spansFrom: 'none' },
+    {
+      name: 'otlp',
+      label: 'OTLP',
+      launch: 'npm-start',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: urls.otlp },
+      spansFrom: 'otlp',
+    },
+    {
+      name: 'sentry-otlp',
+      label: 'Sentry + OTLP',
+      launch: 'npm-start',
+      env: { SENTRY_DSN: urls.sentryDsn, OTEL_EXPORTER_OTLP_ENDPOINT: urls.otlp, OTEL_TRACES_EXPORTER: 'sentry,otlp' },
+      spansFrom: 'otlp',
+    },
+    {
+      name: 'sentry-native',
+      label: 'Sentry native bridge',
+      launch: 'npm-start',
+      env: { SENTRY_DSN: urls.sentryDsn, TELEMETRY_TRACER_PROVIDER: 'sentry', OTEL_TRACES_EXPORTER: 'sentry' },
+      spansFrom: 'sentry',
+    },
+    {
+      name: 'blackholed',
+      label: 'Sentry + OTLP, blackholed',
+      launch: 'npm-start',
+      env: { SENTRY_DSN: urls.blackholeDsn, OTEL_EXPORTER_OTLP_ENDPOINT: urls.blackhole, OTEL_TRACES_EXPORTER: 'sentry,otlp' },
+      spansFrom: 'none',
+    },
+    {
+      name: 'zero-code',
+      label: 'zero-code auto-instrumentation',
+      launch: 'zero-code',
+      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: urls.otlp, OTEL_SERVICE_NAME: 'convonet' },
+      spansFrom: 'otlp',
+    },
+  ];
+}
