@@ -37,9 +37,14 @@ function nodeArguments(launch: Configuration['launch']): string[] {
   return args.toSpliced(preload, 1, '@opentelemetry/auto-instrumentations-node/register');
 }
 
-export async function startApp(configuration: Configuration, env: Record<string, string>): Promise<AppProcess> {
+export async function startApp(
+  configuration: Configuration,
+  env: Record<string, string>,
+  /** Extra Node flags, such as --cpu-prof for `npm run bench -- --profile`. */
+  nodeFlags: string[] = [],
+): Promise<AppProcess> {
   const started = performance.now();
-  const child = spawn(process.execPath, nodeArguments(configuration.launch), {
+  const child = spawn(process.execPath, [...nodeFlags, ...nodeArguments(configuration.launch)], {
     cwd: ROOT,
     // From scratch: the developer's own OTEL_* or SENTRY_* must not leak into a configuration.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...env, ...configuration.env },
