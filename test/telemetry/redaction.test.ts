@@ -52,6 +52,36 @@ describe('telemetry redaction', () => {
     expect(JSON.stringify(attributes)).not.to.match(/abc\.def|sk-abc|twilio-secret-token-42|hunter2/);
   });
 
+  it("when a secret variable holds a short word (docker-compose's database password), then names containing it survive and it still leaves no URL", () => {
+    const compose = createRedactor({ captureContent: false, knownSecrets: ['convonet', 'twilio-secret-token-42'] });
+    const attributes: Record<string, unknown> = {
+      'gen_ai.agent.name': 'convonet',
+      'service.name': 'convonet',
+      'db.namespace': 'convonet',
+      'db.connection_string': 'postgres://convonet:convonet@db:5432/convonet',
+      'exception.message': 'connect to postgres://convonet:convonet@db/convonet?password=convonet failed: twilio-secret-token-42',
+    };
+    compose.attributes(attributes);
+    expect(attributes['gen_ai.agent.name']).to.equal('convonet');
+    expect(attributes['service.name']).to.equal('convonet');
+    expect(attributes['db.namespace']).to.equal('convonet');
+    expect(attributes['db.connection_string']).to.equal(`postgres://convonet:${REDACTED}@db:5432/convonet`);
+    expect(attributes['exception.message']).to.equal(
+      `connect to postgres://convonet:${REDACTED}@db/convonet?password=${REDACTED} failed: ${REDACTED}`,
+    );
+  });
+
+  it('when the same text is redacted again, then it is redacted the same way (repeated SQL, names)', () => {
+    const sql = "select * from users where phone = '+15555550100' and token = 'twilio-secret-token-42'";
+    const first = redactor.text(sql);
+    const second = redactor.text(sql);
+    expect(second).to.equal(first);
+    expect(second).not.to.match(/5555550100|twilio-secret-token-42/);
+    const attributes: Record<string, unknown> = { 'db.query.text': sql };
+    redactor.attributes(attributes);
+    expect(attributes['db.query.text']).to.equal(first);
+  });
+
   it('when a Sentry event is walked, then nested strings and keys are redacted in place', () => {
     const event = {
       exception: { values: [{ value: 'no user for +15555550100' }] },
