@@ -1,4 +1,5 @@
 import type { ReceiverUrls } from './receivers.ts';
+import type { BenchDatabase } from './database.ts';
 
 export interface Configuration {
   /** Short name, for --only and the JSON. */
@@ -54,4 +55,20 @@ export function configurations(urls: ReceiverUrls): Configuration[] {
       spansFrom: 'otlp',
     },
   ];
+}
+
+/** A checkout of the project whose app is measured: this one, or the one given as --baseline. */
+export interface Checkout {
+  name: 'this' | 'baseline';
+  root: string;
+  /** With the checkout's own migrations and seed: the schema may differ between the two. */
+  createDatabase(callers: number): Promise<BenchDatabase>;
+}
+
+/** One configuration of one checkout: what each app start measures. */
+export interface Variant {
+  /** The configuration's name, with `@baseline` for the baseline's. */
+  name: string;
+  checkout: Checkout;
+  configuration: Configuration;
 }

@@ -10,7 +10,7 @@ import { createTodo } from '../src/db/todos.ts';
 import { createUser } from '../src/db/users.ts';
 import type { BenchCaller } from './calls.ts';
 
-const SERVER_URL =
+export const SERVER_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://convonet:convonet-test@127.0.0.1:5432/postgres';
 
 export interface BenchDatabase {

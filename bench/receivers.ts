@@ -1,10 +1,13 @@
-// The backends the benchmarked app exports to, in a process of their own so that decoding what
-// arrives never shares the app's CPU accounting. Forked by bench/run.ts; talks over IPC:
-//   -> { type: 'ready', otlp, sentryDsn, blackhole }   once listening
-//   <- { type: 'count' }  -> { type: 'count', otlpSpans, sentrySpans, sentryEvents }   counted since the last count
+// What the benchmarked app talks to besides the bench: the telemetry backends it exports to, and a
+// proxy in front of PostgreSQL that counts its statements. In a process of their own, so that
+// decoding what arrives never shares the app's CPU accounting. Forked by bench/run.ts with the
+// PostgreSQL server's URL as its argument; over IPC:
+//   -> { type: 'ready', otlp, sentryDsn, blackhole, blackholeDsn, postgres }   once listening
+//   <- { type: 'count' }  -> { type: 'count', otlpSpans, sentrySpans, sentryEvents, statements }   since the last count
 import { startOtlpReceiver } from '../telemetry/tail/otlp-receiver.ts';
 import { startBlackHole } from '../test/support/black-hole.ts';
 import { startFakeSentry } from '../test/support/fake-sentry.ts';
+import { startPostgresProxy } from './postgres-proxy.ts';
 
 export interface ReceiverUrls {
   otlp: string;
@@ -12,6 +15,8 @@ export interface ReceiverUrls {
   /** Takes connections and never answers: a backend in an outage that still accepts TCP. */
   blackhole: string;
   blackholeDsn: string;
+  /** host:port of the counting proxy to PostgreSQL. */
+  postgres: string;
 }
 
 export interface ReceivedCounts {
@@ -19,6 +24,8 @@ export interface ReceivedCounts {
   /** Native Sentry spans (native bridge) or spans on Sentry's OTLP intake. */
   sentrySpans: number;
   sentryEvents: number;
+  /** Statements (round trips) sent to PostgreSQL. */
+  statements: number;
 }
 
 export type ReceiverMessage = ({ type: 'ready' } & ReceiverUrls) | ({ type: 'count' } & ReceivedCounts);
@@ -34,12 +41,15 @@ otlp.subscribe((batch) => {
 });
 
 const hole = await startBlackHole();
+const server = new URL(process.argv[2]!);
+const postgres = await startPostgresProxy({ host: server.hostname, port: Number(server.port || 5432) });
 
 function count(): ReceivedCounts {
   const counts = {
     otlpSpans,
     sentrySpans: sentry.otlpSpans.length + sentry.nativeSpans().length,
     sentryEvents: sentry.errorEvents().length,
+    statements: postgres.takeCount(),
   };
   otlpSpans = 0;
   sentry.reset();
@@ -50,7 +60,7 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'count') process.send!({ type: 'count', ...count() } satisfies ReceiverMessage);
 });
 process.on('disconnect', () => {
-  void Promise.all([otlp.close(), sentry.close(), hole.close()]).then(() => process.exit(0));
+  void Promise.all([otlp.close(), sentry.close(), hole.close(), postgres.close()]).then(() => process.exit(0));
 });
 
 process.send!({
@@ -59,4 +69,5 @@ process.send!({
   sentryDsn: sentry.dsn,
   blackhole: hole.url,
   blackholeDsn: hole.url.replace('//', '//publickey@') + '/1',
+  postgres: postgres.host,
 } satisfies ReceiverMessage);
