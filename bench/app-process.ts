@@ -25,6 +25,7 @@ export interface AppProcess {
 export interface LaunchOptions {
   /** The checkout to run: its package.json's `npm start`, its src/ and telemetry/. */
   root: string;
+  /** The app's whole environment, the configuration's included (nothing is inherited but PATH and HOME). */
   env: Record<string, string>;
   /** Node flags before everything else, such as --cpu-prof. */
   nodeFlags?: string[];
@@ -49,13 +50,13 @@ function nodeArguments(root: string, launch: Configuration['launch'], imports: s
   return args.toSpliced(entry, 0, ...extra).toSpliced(preload, 1, '@opentelemetry/auto-instrumentations-node/register');
 }
 
-export async function startApp(configuration: Configuration, options: LaunchOptions): Promise<AppProcess> {
+export async function startApp(configuration: Pick<Configuration, 'name' | 'launch'>, options: LaunchOptions): Promise<AppProcess> {
   const started = performance.now();
   const args = [...(options.nodeFlags ?? []), ...nodeArguments(options.root, configuration.launch, options.imports ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: options.root,
     // From scratch: the developer's own OTEL_* or SENTRY_* must not leak into a configuration.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...options.env, ...configuration.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -9,6 +9,8 @@ export interface RoundResult {
   /** App process CPU time (user + system) over the measured calls. */
   cpuMs: number;
   webhooks: number;
+  /** CPU per webhook of each slice of calls, the app's own work during it only. */
+  sliceCpuPerWebhookMs: number[];
   timings: Timing[];
   residentMb: number;
   startupMs: number;
@@ -23,7 +25,7 @@ export interface RoundResult {
 export interface Summary {
   name: string;
   label: string;
-  /** Median over rounds, and the range, of CPU time per webhook. */
+  /** Median over rounds, and the range, of CPU time per webhook (idle time between slices included). */
   cpuPerWebhookMs: { median: number; min: number; max: number };
   /** CPU per webhook × webhooks per turn: a turn's share of every webhook of the call. */
   cpuPerTurnMs: number;

@@ -2,10 +2,10 @@
 //                  [--baseline DIR] [--memory 1000] [--profile DIR] [--json FILE]
 //
 // What telemetry costs the app, every configuration side by side in one run: each round starts
-// the app once per configuration (the order rotating from round to round, so drift on a shared
-// machine spreads over all of them), places signed calls from concurrent callers, and reads the
-// app process's CPU time and memory from /proc. The backends, and a proxy that counts the
-// statements sent to PostgreSQL, run in a separate process.
+// the app once per configuration and keeps them all running, then places signed calls slice by
+// slice, one app after another in rotating order (bench/session.ts), reading each app process's
+// CPU time and memory from /proc. The backends, and a proxy that counts the statements sent to
+// PostgreSQL, run in a separate process (bench/receivers.ts).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,28 +13,29 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startApp } from './app-process.ts';
-import { placeCall, type Timing } from './calls.ts';
-import { configurations, type Checkout, type Variant } from './configurations.ts';
+import { CONFIGURATIONS, type Checkout, type Variant } from './configurations.ts';
 import { cpuByPlace, mainThreadProfile, type CpuShare } from './cpu-profile.ts';
-import { SERVER_URL, type BenchDatabase } from './database.ts';
+import { SERVER_URL } from './database.ts';
 import { measureMemory, type MemoryResult } from './memory.ts';
-import type { ReceivedCounts, ReceiverMessage, ReceiverUrls } from './receivers.ts';
+import type { Backends, ReceivedCounts, ReceiverMessage, ReceiverRequest } from './receivers.ts';
 import { median, printComparison, printMemoryTable, printProfileTable, printTable, summarise, type RoundResult } from './report.ts';
+import { appEnvironment, runSession, type Receivers } from './session.ts';
 
 const USAGE = `npm run bench -- [options]
 
-Starts the app as \`npm start\` does once per telemetry configuration and round, places signed
-calls (offline agent, PostgreSQL), and prints CPU per webhook, latency, memory, spans and
-statements per turn, and start-up time side by side, with ratios to telemetry off.
+Starts the app as \`npm start\` does once per telemetry configuration, keeps them all running,
+places signed calls (offline agent, PostgreSQL) to one app after another, and prints CPU per
+webhook, latency, memory, spans and statements per turn, and start-up time side by side, with
+ratios to telemetry off.
 
-  --rounds N      rounds; each starts every configuration once, in rotating order (default 3)
+  --rounds N      rounds; each starts every configuration's app afresh (default 3)
+  --calls N       measured calls per caller, configuration and round, each in its own slice,
+                  after one warm-up call (default 4)
   --callers N     concurrent callers (default 4)
-  --calls N       measured calls per caller per round, after one warm-up call (default 4)
   --turns N       turns per call (default 12)
-  --only A,B      configurations to run (default all): off, otlp, sentry-otlp, sentry-native, blackholed, zero-code
+  --only A,B      configurations to run (default all): ${CONFIGURATIONS.map((configuration) => configuration.name).join(', ')}
   --baseline DIR  also run every configuration from another checkout (a worktree of main, say),
-                  interleaved with this one, and compare the two
+                  its rounds alternating with this one's, and compare the two
   --memory N      then, per configuration, memory after N calls of two turns (after N/5 to warm
                   up), the app collecting garbage before each reading
   --profile DIR   write a V8 CPU profile of every app process under DIR and print where the CPU
@@ -64,131 +65,67 @@ if (values.help) {
 }
 const counts = Object.fromEntries(
   (['rounds', 'callers', 'calls', 'turns', 'memory'] as const).map((name) => {
+    const least = name === 'memory' ? 0 : 1;
     const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < (name === 'memory' ? 0 : 1)) {
-      console.error(`bench: --${name} must be a whole number of at least ${name === 'memory' ? 0 : 1} (got ${values[name]})`);
+    if (!Number.isInteger(value) || value < least) {
+      console.error(`bench: --${name} must be a whole number of at least ${least} (got ${values[name]})`);
       process.exit(2);
     }
     return [name, value];
   }),
 ) as Record<'rounds' | 'callers' | 'calls' | 'turns' | 'memory', number>;
 
+let chosen = CONFIGURATIONS;
+if (values.only) {
+  const names = values.only.split(',');
+  const unknown = names.filter((name) => !CONFIGURATIONS.some((configuration) => configuration.name === name));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown configuration ${unknown.join(', ')}; choose from ${CONFIGURATIONS.map((c) => c.name).join(', ')}`);
+    process.exit(2);
+  }
+  chosen = CONFIGURATIONS.filter((configuration) => names.includes(configuration.name));
+}
+
 const TWILIO_TOKEN = 'bench-twilio-token-7d1e0c55a9b24f3e';
 
-const here: Checkout = {
-  name: 'this',
-  root: fileURLToPath(new URL('../', import.meta.url)),
-  createDatabase: (callers) => import('./database.ts').then((module) => module.createBenchDatabase(callers)),
-};
-const checkouts = [here];
+const checkouts: Checkout[] = [
+  {
+    name: 'this',
+    root: fileURLToPath(new URL('../', import.meta.url)),
+    createDatabase: (callers) => import('./database.ts').then((module) => module.createBenchDatabase(callers)),
+  },
+];
 if (values.baseline) {
   const root = resolve(values.baseline);
-  // Its own migrations and seed: the schema may differ between the two.
   const module = (await import(pathToFileURL(join(root, 'bench/database.ts')).href)) as typeof import('./database.ts');
   checkouts.push({ name: 'baseline', root, createDatabase: (callers) => module.createBenchDatabase(callers) });
 }
+const variantsOf = (checkout: Checkout): Variant[] =>
+  chosen.map((configuration) => ({ name: checkout.name === 'this' ? configuration.name : `${configuration.name}@baseline`, checkout, configuration }));
+const variants = checkouts.flatMap(variantsOf);
 
-const receivers = fork(new URL('./receivers.ts', import.meta.url), [SERVER_URL], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-const [ready] = (await once(receivers, 'message')) as [ReceiverMessage];
+const receiversProcess = fork(new URL('./receivers.ts', import.meta.url), [SERVER_URL], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+const [ready] = (await once(receiversProcess, 'message')) as [ReceiverMessage];
 if (ready.type !== 'ready') throw new Error('bench: receivers did not start');
-const urls: ReceiverUrls = ready;
-
-let chosen = configurations(urls);
-if (values.only) {
-  const names = values.only.split(',');
-  const unknown = names.filter((name) => !chosen.some((configuration) => configuration.name === name));
-  if (unknown.length > 0) {
-    console.error(`bench: unknown configuration ${unknown.join(', ')}; choose from ${chosen.map((c) => c.name).join(', ')}`);
-    process.exit(2);
-  }
-  chosen = chosen.filter((configuration) => names.includes(configuration.name));
-}
-const variants: Variant[] = chosen.flatMap((configuration) =>
-  checkouts.map((checkout) => ({ name: checkout.name === 'this' ? configuration.name : `${configuration.name}@baseline`, checkout, configuration })),
-);
-
-async function received(): Promise<ReceivedCounts> {
-  receivers.send({ type: 'count' });
-  const [message] = (await once(receivers, 'message')) as [ReceiverMessage];
-  if (message.type !== 'count') throw new Error('bench: unexpected message from receivers');
-  return message;
-}
-
-/** The app's DATABASE_URL: the bench database, through the counting proxy. */
-function throughProxy(url: string): string {
-  const proxied = new URL(url);
-  proxied.host = urls.postgres;
-  return proxied.href;
-}
-
-function appEnv(database: BenchDatabase): Record<string, string> {
-  return { DATABASE_URL: throughProxy(database.url), TWILIO_AUTH_TOKEN: TWILIO_TOKEN, NODE_ENV: 'development', LOG_LEVEL: 'info' };
-}
-
-async function measure(variant: Variant, round: number): Promise<RoundResult> {
-  const database = await variant.checkout.createDatabase(counts.callers);
-  const profileDir = values.profile ? join(values.profile, `${variant.name}-${round}`) : undefined;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
-  try {
-    await received(); // whatever the previous app flushed late is not this one's
-    const app = await startApp(variant.configuration, {
-      root: variant.checkout.root,
-      env: appEnv(database),
-      nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    });
-    try {
-      const target = { url: app.url, authToken: TWILIO_TOKEN };
-      // One call per caller first: JIT, pool and caches warm, not measured.
-      await Promise.all(database.callers.map((caller) => placeCall(target, caller, counts.turns, () => {})));
-      const warmUp = await received();
-
-      const timings: Timing[] = [];
-      const cpuBefore = app.cpuMs();
-      const window = { fromUs: monotonicUs(), toUs: 0 };
-      await Promise.all(
-        database.callers.map(async (caller) => {
-          for (let call = 0; call < counts.calls; call++) {
-            await placeCall(target, caller, counts.turns, (timing) => timings.push(timing));
-          }
-        }),
-      );
-      const cpuMs = app.cpuMs() - cpuBefore;
-      window.toUs = monotonicUs();
-      const residentMb = app.residentMb();
-      const measured = await received();
-      const code = await app.stop(); // flushes: every span of the run has been sent when it exits
-      if (code !== 0) throw new Error(`${variant.name}: app exited ${code}`);
-      const flushed = await received();
-
-      const spans = (counts: ReceivedCounts) =>
-        variant.configuration.spansFrom === 'otlp' ? counts.otlpSpans : variant.configuration.spansFrom === 'sentry' ? counts.sentrySpans : 0;
-      const turnsPlaced = counts.callers * (counts.calls + 1) * counts.turns;
-      const turnsMeasured = counts.callers * counts.calls * counts.turns;
-      process.stderr.write(`round ${round} ${variant.name}: ${(cpuMs / timings.length).toFixed(2)} ms CPU per webhook\n`);
-      return {
-        variant: variant.name,
-        round,
-        cpuMs,
-        webhooks: timings.length,
-        timings,
-        residentMb,
-        startupMs: app.startupMs,
-        spansPerTurn: variant.configuration.spansFrom === 'none' ? null : (spans(warmUp) + spans(measured) + spans(flushed)) / turnsPlaced,
-        statementsPerTurn: measured.statements / turnsMeasured,
-        profile: profileDir ? { dir: profileDir, window } : undefined,
-      };
-    } finally {
-      await app.stop();
-    }
-  } finally {
-    await database.drop();
-  }
-}
-
-/** CLOCK_MONOTONIC in µs: what V8 stamps profile samples with. */
-function monotonicUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
+const ask = async <T extends ReceiverMessage['type']>(request: ReceiverRequest, answer: T): Promise<Extract<ReceiverMessage, { type: T }>> => {
+  receiversProcess.send(request);
+  const [message] = (await once(receiversProcess, 'message')) as [ReceiverMessage];
+  if (message.type !== answer) throw new Error(`bench: receivers answered ${message.type} to ${request.type}`);
+  return message as Extract<ReceiverMessage, { type: T }>;
+};
+const receivers: Receivers = {
+  open: async (app): Promise<Backends> => {
+    const { type: _type, ...backends } = await ask({ type: 'open', app }, 'opened');
+    return { ...backends, blackhole: ready.blackhole, blackholeDsn: ready.blackholeDsn };
+  },
+  count: async (app): Promise<ReceivedCounts> => {
+    const { type: _type, ...received } = await ask({ type: 'count', app }, 'count');
+    return received;
+  },
+  close: async (app) => {
+    await ask({ type: 'close', app }, 'closed');
+  },
+};
 
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -202,10 +139,20 @@ const machine = {
 const results: RoundResult[] = [];
 const loads: number[] = [];
 for (let round = 1; round <= counts.rounds; round++) {
-  // Rotate the order each round, so no configuration always runs first or last.
-  const offset = (round - 1) % variants.length;
-  for (const variant of [...variants.slice(offset), ...variants.slice(0, offset)]) {
-    results.push(await measure(variant, round));
+  // With a baseline, the two checkouts take turns going first.
+  const order = round % 2 === 1 ? checkouts : checkouts.toReversed();
+  for (const checkout of order) {
+    results.push(
+      ...(await runSession(variantsOf(checkout), {
+        round,
+        callers: counts.callers,
+        calls: counts.calls,
+        turns: counts.turns,
+        authToken: TWILIO_TOKEN,
+        receivers,
+        profileDir: values.profile,
+      })),
+    );
     loads.push(loadavg()[0]!);
   }
 }
@@ -213,23 +160,20 @@ for (let round = 1; round <= counts.rounds; round++) {
 const memory: MemoryResult[] = [];
 for (const variant of counts.memory > 0 ? variants : []) {
   process.stderr.write(`memory ${variant.name}: ${counts.memory} calls...\n`);
+  const backends = await receivers.open(variant.name);
   const database = await variant.checkout.createDatabase(counts.callers);
   try {
-    memory.push(await measureMemory(variant, { calls: counts.memory, env: appEnv(database), authToken: TWILIO_TOKEN, callers: database.callers }));
+    const env = { ...appEnvironment(database, backends, TWILIO_TOKEN), ...variant.configuration.env(backends) };
+    memory.push(await measureMemory(variant, { calls: counts.memory, env, authToken: TWILIO_TOKEN, callers: database.callers }));
   } finally {
     await database.drop();
+    await receivers.close(variant.name);
   }
 }
-receivers.disconnect();
+receiversProcess.disconnect();
 
 const run = { ...counts, machine: { ...machine, loadDuring: median(loads) } };
-const tables = checkouts.map((checkout) => ({
-  checkout: checkout.name,
-  summary: summarise(
-    variants.filter((variant) => variant.checkout === checkout),
-    results,
-  ),
-}));
+const tables = checkouts.map((checkout) => ({ checkout: checkout.name, summary: summarise(variantsOf(checkout), results) }));
 for (const { checkout, summary } of tables) printTable(run, summary, checkouts.length > 1 ? checkout : undefined);
 if (tables.length > 1) printComparison(tables[0]!.summary, tables[1]!.summary);
 const profiles = values.profile ? cpuByVariant() : undefined;
