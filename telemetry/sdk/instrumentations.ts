@@ -1,4 +1,5 @@
 import { getNodeAutoInstrumentations, type InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
+import { KoaLayerType } from '@opentelemetry/instrumentation-koa';
 import { adoptTraceContextFromUrl } from './url-trace-context.ts';
 
 export interface InstrumentationOptions {
@@ -40,6 +41,9 @@ export function createInstrumentations(options: InstrumentationOptions): ReturnT
         return isOwnBackend(url.hostname, url.port);
       },
     },
+    // A span per route (it puts http.route on the HTTP span and its metrics), none per middleware:
+    // those only say that a function ran.
+    '@opentelemetry/instrumentation-koa': { ignoreLayersType: [KoaLayerType.MIDDLEWARE] },
     // requireParentSpan: queries outside a request (migrations, pool checks) are not traces.
     '@opentelemetry/instrumentation-knex': { requireParentSpan: true },
     '@opentelemetry/instrumentation-pg': { requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true },

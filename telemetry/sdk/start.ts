@@ -31,7 +31,10 @@ export async function startTelemetry(config: TelemetryConfig): Promise<RunningTe
     hashKey: config.hashKey,
     knownSecrets: config.knownSecrets,
   });
-  // Sentry's SDK takes half a second to load: only when it is used.
+  // Sentry's SDK takes half a second to load: only when it is used. Its debug logging is left out,
+  // as bundlers do: with the flag unset, it builds a log message for every span it starts and ends
+  // even when debug is off. https://docs.sentry.io/platforms/javascript/configuration/tree-shaking/
+  if (config.sentry) (globalThis as { __SENTRY_DEBUG__?: boolean }).__SENTRY_DEBUG__ = false;
   const sentry = config.sentry ? await import('../sentry/init.ts') : undefined;
   const native = config.tracerProvider === 'sentry';
   // Sentry registers its tracer provider, context manager and propagator first; NodeSDK then
