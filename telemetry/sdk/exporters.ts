@@ -6,13 +6,13 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-// NodeSDK's own readers of OTEL_BSP_*, OTEL_BLRP_* and OTEL_METRIC_EXPORT_*: not its public API,
-// but the batch processors no longer read those variables themselves, and NodeSDK only applies
-// them to exporters it builds. The version is pinned; check these paths when upgrading.
-import { createBatchSpanProcessorFromEnv } from '@opentelemetry/sdk-node/build/src/create-from-env.js';
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+// NodeSDK's own readers of OTEL_BLRP_* and OTEL_METRIC_EXPORT_*: not its public API, but those
+// processors no longer read the variables themselves, and NodeSDK only applies them to exporters
+// it builds. The version is pinned; check these paths when upgrading.
 import {
   getBatchLogRecordProcessorFromEnv,
+  getNonNegativeNumberFromEnv,
   getOtlpMetricExporterFromEnv,
   getPeriodicExportingMetricReaderFromEnv,
 } from '@opentelemetry/sdk-node/build/src/utils.js';
@@ -66,8 +66,18 @@ export function otlpMetricReader(): IMetricReader {
   return getPeriodicExportingMetricReaderFromEnv(reportOutages(getOtlpMetricExporterFromEnv(), new OutageLog('otlp metrics')));
 }
 
+/**
+ * The specification's 512 spans per export take milliseconds to encode in one go (and more per
+ * span than smaller batches), on the event loop of whichever webhook is running at that moment;
+ * 128 keep an export under a millisecond. OTEL_BSP_MAX_EXPORT_BATCH_SIZE decides when set.
+ */
+export const DEFAULT_EXPORT_BATCH_SIZE = 128;
+
 function batched(exporter: SpanExporter): SpanProcessor {
-  return createBatchSpanProcessorFromEnv(exporter);
+  // This BatchSpanProcessor reads the other OTEL_BSP_* variables itself.
+  return new BatchSpanProcessor(exporter, {
+    maxExportBatchSize: getNonNegativeNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? DEFAULT_EXPORT_BATCH_SIZE,
+  });
 }
 
 function otlpTraceExporter(protocol: Protocol, options?: { url: string; headers: Record<string, string> }): SpanExporter {

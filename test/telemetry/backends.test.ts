@@ -209,6 +209,21 @@ describe('telemetry backends, with the real app spawned as `npm start` runs it',
       expect(otlp.metrics).to.have.length(0);
     });
 
+    it('when OTEL_BSP_MAX_EXPORT_BATCH_SIZE is unset, then no trace export carries more than 128 spans, so none blocks a webhook for long', async () => {
+      const batchSizes: number[] = [];
+      const unsubscribe = otlp.subscribe((batch) => {
+        if (batch.signal === 'traces') batchSizes.push(batch.spans.length);
+      });
+      try {
+        // Spans wait for a full batch or the flush at exit, never for the timer.
+        await callThenStop({ ...otlpEnv(), OTEL_BSP_SCHEDULE_DELAY: '600000' }, Array.from({ length: 8 }, () => 'what are my todos'));
+      } finally {
+        unsubscribe();
+      }
+      expect(batchSizes.reduce((sum, size) => sum + size, 0)).to.be.greaterThan(128);
+      expect(Math.max(...batchSizes)).to.equal(128);
+    });
+
     it('when OTEL_EXPORTER_OTLP_PROTOCOL=grpc, then spans, logs and metrics reach an OTLP/gRPC collector', async () => {
       const grpc = await startOtlpGrpcReceiver();
       try {
