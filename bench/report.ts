@@ -44,6 +44,7 @@ export interface RunDescription {
   rounds: number;
   callers: number;
   calls: number;
+  warmup: number;
   turns: number;
   machine: { cpu: string; cores: number; memoryGb: number; node: string; date: string; loadBefore: number; loadDuring: number };
 }
@@ -87,7 +88,7 @@ export function printTable(run: RunDescription, rows: Summary[], checkout?: stri
   const { machine } = run;
   console.log(
     `\n${checkout ? `${checkout === 'this' ? 'This checkout' : 'Baseline'}: ` : ''}` +
-      `${run.rounds} rounds × ${run.callers} concurrent callers × ${run.calls} calls × ${run.turns} turns, offline agent, PostgreSQL` +
+      `${run.rounds} rounds × ${run.callers} concurrent callers × ${run.calls} calls (after ${run.warmup} to warm up) × ${run.turns} turns, offline agent, PostgreSQL` +
       `\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.date}, ` +
       `load average ${machine.loadBefore.toFixed(1)} before, ${machine.loadDuring.toFixed(1)} during (median)\n`,
   );

@@ -1,4 +1,4 @@
-// npm run bench -- [--rounds 3] [--callers 4] [--calls 4] [--turns 12] [--only off,otlp,...]
+// npm run bench -- [--rounds 3] [--calls 4] [--warmup 3] [--callers 4] [--turns 12] [--only off,otlp,...]
 //                  [--baseline DIR] [--memory 1000] [--profile DIR] [--json FILE]
 //
 // What telemetry costs the app, every configuration side by side in one run: each round starts
@@ -29,8 +29,9 @@ webhook, latency, memory, spans and statements per turn, and start-up time side 
 ratios to telemetry off.
 
   --rounds N      rounds; each starts every configuration's app afresh (default 3)
-  --calls N       measured calls per caller, configuration and round, each in its own slice,
-                  after one warm-up call (default 4)
+  --calls N       measured calls per caller, configuration and round, each in its own slice (default 4)
+  --warmup N      calls per caller and configuration before measuring, while the JIT compiler
+                  is still at work (default 3)
   --callers N     concurrent callers (default 4)
   --turns N       turns per call (default 12)
   --only A,B      configurations to run (default all): ${CONFIGURATIONS.map((configuration) => configuration.name).join(', ')}
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     callers: { type: 'string', default: '4' },
     calls: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '3' },
     turns: { type: 'string', default: '12' },
     memory: { type: 'string', default: '0' },
     only: { type: 'string' },
@@ -64,8 +66,8 @@ if (values.help) {
   process.exit(0);
 }
 const counts = Object.fromEntries(
-  (['rounds', 'callers', 'calls', 'turns', 'memory'] as const).map((name) => {
-    const least = name === 'memory' ? 0 : 1;
+  (['rounds', 'callers', 'calls', 'warmup', 'turns', 'memory'] as const).map((name) => {
+    const least = name === 'memory' || name === 'warmup' ? 0 : 1;
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value < least) {
       console.error(`bench: --${name} must be a whole number of at least ${least} (got ${values[name]})`);
@@ -73,7 +75,7 @@ const counts = Object.fromEntries(
     }
     return [name, value];
   }),
-) as Record<'rounds' | 'callers' | 'calls' | 'turns' | 'memory', number>;
+) as Record<'rounds' | 'callers' | 'calls' | 'warmup' | 'turns' | 'memory', number>;
 
 let chosen = CONFIGURATIONS;
 if (values.only) {
@@ -147,6 +149,7 @@ for (let round = 1; round <= counts.rounds; round++) {
         round,
         callers: counts.callers,
         calls: counts.calls,
+        warmUpCalls: counts.warmup,
         turns: counts.turns,
         authToken: TWILIO_TOKEN,
         receivers,

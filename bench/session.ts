@@ -17,6 +17,8 @@ export interface Receivers {
 export interface SessionOptions {
   round: number;
   callers: number;
+  /** Calls per caller per app before measuring: JIT, pool and caches warm. */
+  warmUpCalls: number;
   /** Measured calls per caller per app. */
   calls: number;
   turns: number;
@@ -54,8 +56,10 @@ export async function runSession(variants: Variant[], options: SessionOptions): 
   };
   try {
     for (const variant of variants) live.push(await launch(variant, options));
-    // One call per caller first: JIT, pool and caches warm, not measured.
-    for (const entry of live) await placeCalls(entry, options, () => {});
+    // Not measured: the optimising compiler is still at work on the first calls.
+    for (let call = 0; call < options.warmUpCalls; call++) {
+      for (const entry of live) await placeCalls(entry, options, () => {});
+    }
     const fromUs = monotonicUs();
     const cpuAtStart = new Map<LiveApp, number>();
     for (const entry of live) {
@@ -97,7 +101,7 @@ export async function runSession(variants: Variant[], options: SessionOptions): 
     const codes = await Promise.all(live.map((entry) => entry.app.stop()));
     const failed = live.filter((_, index) => codes[index] !== 0).map((entry) => entry.variant.name);
     if (failed.length > 0) throw new Error(`bench: ${failed.join(', ')} did not exit cleanly`);
-    const turnsPlaced = options.callers * (options.calls + 1) * options.turns;
+    const turnsPlaced = options.callers * (options.calls + options.warmUpCalls) * options.turns;
     for (const [index, entry] of live.entries()) {
       await take(entry);
       const result = results[index]!;
