@@ -35,13 +35,16 @@ export interface LaunchOptions {
 
 /**
  * The Node arguments `npm start` uses, read from the checkout's package.json so the benchmark
- * runs what users run; the zero-code anchor swaps the project's preload for the
- * auto-instrumentations register hook.
+ * runs what users run (but for .env, which it does not read); the zero-code anchor swaps the
+ * project's preload for the auto-instrumentations register hook.
  */
 function nodeArguments(root: string, launch: Configuration['launch'], imports: string[]): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [command, ...args] = scripts.start!.split(/\s+/);
+  const [command, ...started] = scripts.start!.split(/\s+/);
   if (command !== 'node') throw new Error(`bench: expected "npm start" to run node, found: ${scripts.start}`);
+  // The bench sets the whole environment itself: a developer's .env must not reach a configuration.
+  const envFile = started.indexOf('./src/env-file.ts');
+  const args = envFile > 0 && started[envFile - 1] === '--import' ? started.toSpliced(envFile - 1, 2) : started;
   const entry = args.length - 1;
   const extra = imports.flatMap((module) => ['--import', module]);
   if (launch === 'npm-start') return args.toSpliced(entry, 0, ...extra);
