@@ -96,11 +96,13 @@ export function captureFatal(error: unknown): void {
 
 /**
  * Sentry's defaults, minus what OpenTelemetry does here: no http/fetch spans or trace headers
- * of Sentry's own (OpenTelemetry's http and undici instrumentations make those), and no
- * process-exit handlers (shutdown.ts captures, flushes every pipeline, then exits).
+ * of Sentry's own (OpenTelemetry's http and undici instrumentations make those), no
+ * process-exit handlers (shutdown.ts captures, flushes every pipeline, then exits), and no
+ * ConversationId, which reads both scopes at every span start to copy an id onto GenAI spans
+ * from a scope field nothing here sets: the app's GenAI spans carry gen_ai.conversation.id.
  */
 function defaultIntegrations(): Integration[] {
-  const replaced = new Set(['Http', 'NodeFetch', 'OnUncaughtException', 'OnUnhandledRejection', 'LocalVariables']);
+  const replaced = new Set(['Http', 'NodeFetch', 'OnUncaughtException', 'OnUnhandledRejection', 'LocalVariables', 'LocalVariablesAsync', 'ConversationId']);
   return [
     ...Sentry.getDefaultIntegrationsWithoutPerformance().filter((integration) => !replaced.has(integration.name)),
     Sentry.httpIntegration({ spans: false, tracePropagation: false }),
