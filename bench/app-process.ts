@@ -40,7 +40,8 @@ export interface LaunchOptions {
  */
 function nodeArguments(root: string, launch: Configuration['launch'], imports: string[]): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [command, ...started] = scripts.start!.split(/\s+/);
+  // `exec node ...`: the shell gives its process to node, so signals reach the app.
+  const [command, ...started] = scripts.start!.replace(/^exec\s+/, '').split(/\s+/);
   if (command !== 'node') throw new Error(`bench: expected "npm start" to run node, found: ${scripts.start}`);
   // The bench sets the whole environment itself: a developer's .env must not reach a configuration.
   const envFile = started.indexOf('./src/env-file.ts');
