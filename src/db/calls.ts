@@ -47,6 +47,29 @@ export async function findCall(db: Executor, callSid: string): Promise<CallRow |
   return (await db<CallRow>('calls').where({ call_sid: callSid }).first()) ?? null;
 }
 
+/** Who a call is signed in as: null before sign-in, or once their account is gone. */
+export interface SignedInCaller {
+  id: string;
+  name: string;
+  timezone: string;
+}
+
+/** The call and who it is signed in as, in one round trip: a turn needs both. */
+export async function findCallAndCaller(db: Executor, callSid: string): Promise<(CallRow & { caller: SignedInCaller | null }) | null> {
+  const row = await db('calls')
+    .leftJoin('users', 'users.id', 'calls.user_id')
+    .where('calls.call_sid', callSid)
+    .first<(CallRow & { caller_id: string | null; caller_name: string | null; caller_timezone: string | null }) | undefined>(
+      'calls.*',
+      'users.id as caller_id',
+      'users.name as caller_name',
+      'users.timezone as caller_timezone',
+    );
+  if (!row) return null;
+  const { caller_id: id, caller_name: name, caller_timezone: timezone, ...call } = row;
+  return { ...call, caller: id && name !== null && timezone !== null ? { id, name, timezone } : null };
+}
+
 /**
  * Locks the call row so that concurrent webhooks of one call are served one at a time (and its
  * final status waits for them); rows that merely reference the call are not held back.

@@ -4,12 +4,11 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { settleBy } from '../deadline.ts';
-import { closeCall, findCall, openCall, updateCallStatus, type CallRow } from '../db/calls.ts';
+import { closeCall, findCall, findCallAndCaller, openCall, updateCallStatus, type CallRow, type SignedInCaller } from '../db/calls.ts';
 import { transactionBy } from '../db/deadline.ts';
 import type { Db } from '../db/knex.ts';
 import { countRelaySessions, issueRelaySession } from '../db/relay-sessions.ts';
 import { latestTurn } from '../db/turns.ts';
-import { findUserById } from '../db/users.ts';
 import {
   CALLER_PSEUDO_ID,
   ERROR_TYPE,
@@ -116,7 +115,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     // Past a failure the next <Gather> gets the next number, so a turn made late cannot be confused with it.
     const failed = () => listen(turnStarted ? UNSURE : APOLOGY, seq === undefined ? undefined : seq + 1);
     await forKnownCall(ctx, params.CallSid, 'voice_call.process_audio', failed, async (call, span) => {
-      const caller = call.user_id ? await transactionBy(db, clockOf(ctx).deadline, (trx) => findUserById(trx, call.user_id!)) : null;
+      const { caller } = call;
       if (!caller) {
         ctx.state.outcome = 'not_signed_in';
         return hangUp(NOT_SIGNED_IN);
@@ -270,10 +269,10 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     callSid: string,
     name: string,
     fallback: () => string,
-    handle: (call: CallRow, span: Span) => Promise<string>,
+    handle: (call: CallRow & { caller: SignedInCaller | null }, span: Span) => Promise<string>,
   ) {
     return respond(ctx, callSid, fallback, async () => {
-      const call = await transactionBy(db, clockOf(ctx).deadline, (trx) => findCall(trx, callSid));
+      const call = await transactionBy(db, clockOf(ctx).deadline, (trx) => findCallAndCaller(trx, callSid));
       if (!call) {
         ctx.state.outcome = 'unknown_call';
         return hangUp(NOT_SIGNED_IN);

@@ -154,16 +154,19 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
       // One turn decision at a time per call, and none once the call has ended.
       const call = await lockCall(trx, input.callSid);
       if (!call || call.ended_at) return { kind: 'ended' };
-      const existing =
-        input.seq !== undefined
-          ? await findTurnBySeq(trx, input.callSid, input.seq)
-          : input.idempotencyToken
-            ? await findTurnByKey(trx, input.callSid, `token:${input.idempotencyToken}`)
-            : await recentRetry(trx, input.callSid, utteranceHash);
-      if (existing) return { turn: existing, created: false };
       const last = await lastSeq(trx, input.callSid);
-      // Numbers only go up: an old signed request, replayed, cannot make a turn in the past.
-      if (input.seq !== undefined && input.seq <= last) return { kind: 'stale', seq: last };
+      if (input.seq !== undefined && input.seq <= last) {
+        // A number already answered is a retry or a replay of its turn. Numbers only go up, so an
+        // old signed request cannot make a turn in the past. Above the last, no turn has it yet.
+        const existing = await findTurnBySeq(trx, input.callSid, input.seq);
+        return existing ? { turn: existing, created: false } : { kind: 'stale', seq: last };
+      }
+      if (input.seq === undefined) {
+        const existing = input.idempotencyToken
+          ? await findTurnByKey(trx, input.callSid, `token:${input.idempotencyToken}`)
+          : await recentRetry(trx, input.callSid, utteranceHash);
+        if (existing) return { turn: existing, created: false };
+      }
       const seq = input.seq ?? last + 1;
       const key =
         input.seq !== undefined
