@@ -4,7 +4,6 @@ import type { Deadline } from '../deadline.ts';
 import type { Db, Executor } from '../db/knex.ts';
 import {
   appendMessages,
-  loadMessages,
   openThread,
   resetThread,
   type ThreadRow,
@@ -125,7 +124,7 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function answer(input: AgentInput): Promise<AgentAnswer> {
     const { caller, signal } = input;
-    const thread = await currentThread(caller);
+    const { thread, stored } = await currentThread(caller);
     return inSpan(
       `${GEN_AI_OPERATION.invokeAgent} ${AGENT_NAME}`,
       {
@@ -140,7 +139,7 @@ export function createAgent(options: AgentOptions): Agent {
       },
       async (span) => {
         try {
-          const answer = await converse(thread, input);
+          const answer = await converse(thread, history(thread.id, stored), input);
           span.setAttribute(TURN_END_REASON, answer.endReason);
           return answer;
         } catch (error) {
@@ -151,9 +150,8 @@ export function createAgent(options: AgentOptions): Agent {
     );
   }
 
-  async function converse(thread: ThreadRow, input: AgentInput): Promise<AgentAnswer> {
+  async function converse(thread: ThreadRow, history: ChatMessage[], input: AgentInput): Promise<AgentAnswer> {
     const { caller, utterance, turn, answerBy, signal, deadline } = input;
-    const history = await loadHistory(thread.id);
     const userMessage: ChatMessage = { role: 'user', content: utterance };
     await appendMessages(db, thread.id, [userMessage]);
     const conversation: ChatMessage[] = [...history, userMessage];
@@ -240,22 +238,23 @@ export function createAgent(options: AgentOptions): Agent {
     }
   }
 
-  /** The caller's thread, reset first if its last turn timed out or failed. */
-  async function currentThread(caller: Caller): Promise<ThreadRow> {
-    const thread = await openThread(db, caller.id);
-    if (!thread.reset_requested) return thread;
+  /** The caller's thread, reset first if its last turn timed out or failed, with its newest messages. */
+  async function currentThread(caller: Caller): Promise<{ thread: ThreadRow; stored: ChatMessage[] }> {
+    const { thread, messages } = await openThread(db, caller.id, historyMessages);
+    if (!thread.reset_requested) return { thread, stored: messages };
     await resetThread(db, thread.id, thread.reset_requested);
     threadResets.add(1, { [THREAD_RESET_REASON]: thread.reset_requested });
     recordEvent(logger, 'info', EVENTS.threadReset, {
       [THREAD_RESET_REASON]: thread.reset_requested,
       [GEN_AI_CONVERSATION_ID]: thread.id,
     });
-    return openThread(db, caller.id);
+    const fresh = await openThread(db, caller.id, historyMessages);
+    return { thread: fresh.thread, stored: fresh.messages };
   }
 
-  async function loadHistory(threadId: string): Promise<ChatMessage[]> {
-    // Repaired in memory, every time: the stored history stays as it was written, for inspection.
-    const { messages, repairedToolCallIds } = repairHistory(await loadMessages(db, threadId, historyMessages));
+  /** The history the model is given: repaired in memory, every time, so the stored one stays as written, for inspection. */
+  function history(threadId: string, stored: ChatMessage[]): ChatMessage[] {
+    const { messages, repairedToolCallIds } = repairHistory(stored);
     if (repairedToolCallIds.length > 0) {
       recordEvent(logger, 'warn', EVENTS.historyRepaired, {
         [GEN_AI_CONVERSATION_ID]: threadId,

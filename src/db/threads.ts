@@ -20,18 +20,37 @@ interface MessageRow {
   tool_call_id: string | null;
 }
 
-export async function findActiveThread(db: Executor, userId: string): Promise<ThreadRow | null> {
-  return (await db<ThreadRow>('threads').where({ user_id: userId, status: 'active' }).first()) ?? null;
-}
-
-/** The caller's active thread, created if there is none (two instances racing get the same one). */
-export async function openThread(db: Executor, userId: string): Promise<ThreadRow> {
-  const active = await findActiveThread(db, userId);
-  if (active) return active;
+/**
+ * The caller's active thread and its newest `limit` messages, oldest first, in one round trip;
+ * the thread is created if there is none (two instances racing get the same one).
+ */
+export async function openThread(db: Executor, userId: string, limit: number): Promise<{ thread: ThreadRow; messages: ChatMessage[] }> {
+  const found = await activeThreadWithMessages(db, userId, limit);
+  if (found) return found;
   await db.raw(`insert into threads (user_id) values (?) on conflict (user_id) where status = 'active' do nothing`, [
     userId,
   ]);
-  return (await findActiveThread(db, userId))!;
+  return (await activeThreadWithMessages(db, userId, limit))!;
+}
+
+async function activeThreadWithMessages(db: Executor, userId: string, limit: number): Promise<{ thread: ThreadRow; messages: ChatMessage[] } | null> {
+  // One row per message (the thread's columns on each), or one row with no message.
+  const rows = await db('threads')
+    .joinRaw(
+      `left join lateral (select id as message_id, role, content, tool_calls, tool_call_id from messages
+        where thread_id = threads.id order by id desc limit ?) as newest on true`,
+      [limit],
+    )
+    .where({ 'threads.user_id': userId, 'threads.status': 'active' })
+    .select<(ThreadRow & Partial<Omit<MessageRow, 'id' | 'thread_id'>> & { message_id: string | null })[]>('threads.*', 'newest.*');
+  const [first] = rows;
+  if (!first) return null;
+  const { message_id: _id, role: _role, content: _content, tool_calls: _calls, tool_call_id: _callId, ...thread } = first;
+  const messages = rows
+    .filter((row) => row.message_id !== null)
+    .reverse()
+    .map((row) => toChatMessage({ id: row.message_id!, thread_id: thread.id, role: row.role!, content: row.content ?? null, tool_calls: row.tool_calls ?? null, tool_call_id: row.tool_call_id ?? null }));
+  return { thread, messages };
 }
 
 /** Closes a thread for good; it stays in the database for inspection. */
