@@ -46,21 +46,33 @@ export function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptio
   return formatter;
 }
 
+// The same instants are read on every turn (the caller's due dates and events, the day's bounds),
+// and formatToParts is the costly part: readings are kept, a bounded number of them.
+const readings = new Map<string, Readonly<LocalDateTime>>();
+const MAX_READINGS = 2_000;
+
 /** The wall-clock reading of `date` in `timeZone`. */
-export function localParts(date: Date, timeZone: string): LocalDateTime {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(date)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+export function localParts(date: Date, timeZone: string): Readonly<LocalDateTime> {
+  const key = `${date.getTime()} ${timeZone}`;
+  let reading = readings.get(key);
+  if (!reading) {
+    const parts: Record<string, number> = {};
+    for (const part of formatterFor(timeZone).formatToParts(date)) {
+      if (part.type !== 'literal') parts[part.type] = Number(part.value);
+    }
+    reading = Object.freeze({
+      year: parts.year ?? 1970,
+      month: parts.month ?? 1,
+      day: parts.day ?? 1,
+      // Some engines print midnight as 24 even with h23.
+      hour: (parts.hour ?? 0) % 24,
+      minute: parts.minute ?? 0,
+      second: parts.second ?? 0,
+    });
+    if (readings.size >= MAX_READINGS) readings.clear();
+    readings.set(key, reading);
   }
-  return {
-    year: parts.year ?? 1970,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    // Some engines print midnight as 24 even with h23.
-    hour: (parts.hour ?? 0) % 24,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  };
+  return reading;
 }
 
 /** Minutes `timeZone` is ahead of UTC at that instant (-300 for New York in winter). */
