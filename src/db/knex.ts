@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import Knex from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import type { Logger } from '../log.ts';
 import { lockEmbeddedDatabase } from './embedded-lock.ts';
 import { migrationSource } from './migrations.ts';
@@ -39,6 +40,8 @@ export type DatabaseLocation = ({ url: string } | { pgliteDir: string }) & { poo
  * `asyncStackTraces`: a failed query's error carries the stack of the code that built the query
  * (the app's frames) instead of the driver's alone; one stack capture per query, read only when
  * the query fails.
+ * The URL is parsed once, here, as pg would parse it: given a connectionString, the knex
+ * instrumentation parses it again for the database, host and port of every query span.
  * An embedded directory is locked to this process until `destroy()` (or exit): see embedded-lock.ts.
  * On PostgreSQL an instance opens two pools, one per role; PGlite is one connection, shared.
  */
@@ -48,7 +51,7 @@ export function createDb(database: DatabaseLocation, options: { logger?: Logger;
   if ('url' in database) {
     return Knex.knex({
       client: 'pg',
-      connection: { connectionString: database.url, ...SESSION_LIMITS, connectionTimeoutMillis: 3_000, keepAlive: true },
+      connection: { ...connectionOf(database.url), ...SESSION_LIMITS, connectionTimeoutMillis: 3_000, keepAlive: true },
       pool: { min: 0, max: role === 'webhooks' ? WEBHOOK_POOL_MAX : (database.poolMax ?? 10) },
       // A backstop: waits on the webhook path are bounded by the webhook's own deadline first.
       acquireConnectionTimeout: 3_000,
@@ -62,6 +65,11 @@ export function createDb(database: DatabaseLocation, options: { logger?: Logger;
   const close = db.destroy.bind(db);
   Object.defineProperty(db, 'destroy', { value: () => close().finally(release) });
   return db;
+}
+
+/** What pg makes of a DATABASE_URL (a URL sets no custom type parsers, the one field whose types differ). */
+function connectionOf(url: string): Knex.Knex.PgConnectionConfig {
+  return parseIntoClientConfig(url) as Knex.Knex.PgConnectionConfig;
 }
 
 // knex prints its warnings with console.log, on the stdout that carries the JSON log. A failed

@@ -219,7 +219,13 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
     expect(queries.map((span) => span.name)).to.include.members(['INSERT todos']);
     for (const query of queries) {
       expect(query.scope.name, query.name).to.equal('@opentelemetry/instrumentation-knex');
-      expect(query.attributes, query.name).to.include({ 'db.system.name': 'postgresql', 'db.namespace': new URL(database.url).pathname.slice(1) });
+      const server = new URL(database.url);
+      expect(query.attributes, query.name).to.include({
+        'db.system.name': 'postgresql',
+        'db.namespace': server.pathname.slice(1),
+        'server.address': server.hostname,
+        'server.port': Number(server.port || 5432),
+      });
       expect(query.name).to.equal(query.attributes['db.query.summary']);
       expect(query.name.split(' ')[0]).to.equal(query.attributes['db.operation.name']).and.match(/^[A-Z]+$/);
     }
