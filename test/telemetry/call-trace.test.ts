@@ -233,6 +233,13 @@ describe('one call, one trace: the scripted call through the real OTLP pipeline'
     expect(otlp.spans.filter((span) => span.scope.name === '@opentelemetry/instrumentation-pg')).to.deep.equal([]);
   });
 
+  it("when a webhook has run, then Koa adds its route's span, with http.route, and none per middleware", () => {
+    const koa = otlp.spans.filter((span) => span.scope.name === '@opentelemetry/instrumentation-koa');
+    expect(koa.map((span) => span.attributes['koa.type'])).to.include('router');
+    expect(koa.filter((span) => span.attributes['koa.type'] !== 'router').map((span) => span.name)).to.deep.equal([]);
+    for (const span of koa) expect(span.attributes['http.route'], span.name).to.match(/^\/voice\//);
+  });
+
   it('when a turn has run, then the turn, agent, chat and tool spans carry the GenAI and call attributes', async () => {
     const turn = turnSaying(SAID.todo);
     const agent = agentOf(turn);
