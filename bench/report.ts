@@ -46,6 +46,8 @@ export interface RunDescription {
   calls: number;
   warmup: number;
   turns: number;
+  /** Set in every app's environment (--env). */
+  env: Record<string, string>;
   machine: { cpu: string; cores: number; memoryGb: number; node: string; date: string; loadBefore: number; loadDuring: number };
 }
 
@@ -89,6 +91,7 @@ export function printTable(run: RunDescription, rows: Summary[], checkout?: stri
   console.log(
     `\n${checkout ? `${checkout === 'this' ? 'This checkout' : 'Baseline'}: ` : ''}` +
       `${run.rounds} rounds × ${run.callers} concurrent callers × ${run.calls} calls (after ${run.warmup} to warm up) × ${run.turns} turns, offline agent, PostgreSQL` +
+      Object.entries(run.env).map(([name, value]) => `, ${name}=${value}`).join('') +
       `\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.date}, ` +
       `load average ${machine.loadBefore.toFixed(1)} before, ${machine.loadDuring.toFixed(1)} during (median)\n`,
   );

@@ -1,5 +1,5 @@
 // npm run bench -- [--rounds 3] [--calls 4] [--warmup 3] [--callers 4] [--turns 12] [--only off,otlp,...]
-//                  [--baseline DIR] [--memory 1000] [--profile DIR] [--json FILE]
+//                  [--baseline DIR] [--memory 1000] [--profile DIR] [--env NAME=VALUE] [--json FILE]
 //
 // What telemetry costs the app, every configuration side by side in one run: each round starts
 // the app once per configuration and keeps them all running, then places signed calls slice by
@@ -39,6 +39,9 @@ ratios to telemetry off.
                   its rounds alternating with this one's, and compare the two
   --memory N      then, per configuration, memory after N calls of two turns (after N/5 to warm
                   up), the app collecting garbage before each reading
+  --env NAME=VALUE
+                  also set NAME in every app's environment, whatever its configuration
+                  (repeat for more), such as MALLOC_ARENA_MAX=2
   --profile DIR   write a V8 CPU profile of every app process under DIR and print where the CPU
                   went; profiling slows the app, so compare its figures with each other only
   --json FILE     where to write the results (default bench/results/latest.json)
@@ -57,6 +60,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     baseline: { type: 'string' },
     profile: { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
     json: { type: 'string', default: 'bench/results/latest.json' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -76,6 +80,16 @@ const counts = Object.fromEntries(
     return [name, value];
   }),
 ) as Record<'rounds' | 'callers' | 'calls' | 'warmup' | 'turns' | 'memory', number>;
+
+const extraEnv: Record<string, string> = {};
+for (const setting of values.env) {
+  const [name, ...value] = setting.split('=');
+  if (!name || value.length === 0) {
+    console.error(`bench: --env takes NAME=VALUE (got ${setting})`);
+    process.exit(2);
+  }
+  extraEnv[name] = value.join('=');
+}
 
 let chosen = CONFIGURATIONS;
 if (values.only) {
@@ -154,6 +168,7 @@ for (let round = 1; round <= counts.rounds; round++) {
         authToken: TWILIO_TOKEN,
         receivers,
         profileDir: values.profile,
+        env: extraEnv,
       })),
     );
     loads.push(loadavg()[0]!);
@@ -166,7 +181,7 @@ for (const variant of counts.memory > 0 ? variants : []) {
   const backends = await receivers.open(variant.name);
   const database = await variant.checkout.createDatabase(counts.callers);
   try {
-    const env = { ...appEnvironment(database, backends, TWILIO_TOKEN), ...variant.configuration.env(backends) };
+    const env = { ...appEnvironment(database, backends, TWILIO_TOKEN), ...extraEnv, ...variant.configuration.env(backends) };
     memory.push(await measureMemory(variant, { calls: counts.memory, env, authToken: TWILIO_TOKEN, callers: database.callers }));
   } finally {
     await database.drop();
@@ -175,7 +190,7 @@ for (const variant of counts.memory > 0 ? variants : []) {
 }
 receiversProcess.disconnect();
 
-const run = { ...counts, machine: { ...machine, loadDuring: median(loads) } };
+const run = { ...counts, env: extraEnv, machine: { ...machine, loadDuring: median(loads) } };
 const tables = checkouts.map((checkout) => ({ checkout: checkout.name, summary: summarise(variantsOf(checkout), results) }));
 for (const { checkout, summary } of tables) printTable(run, summary, checkouts.length > 1 ? checkout : undefined);
 if (tables.length > 1) printComparison(tables[0]!.summary, tables[1]!.summary);

@@ -26,6 +26,8 @@ export interface SessionOptions {
   receivers: Receivers;
   /** Where --profile writes CPU profiles, if asked. */
   profileDir?: string;
+  /** Set in every app's environment (--env), under each configuration's own. */
+  env?: Record<string, string>;
 }
 
 interface LiveApp {
@@ -126,7 +128,7 @@ async function launch(variant: Variant, options: SessionOptions): Promise<LiveAp
   try {
     const app = await startApp(variant.configuration, {
       root: variant.checkout.root,
-      env: { ...appEnvironment(database, backends, options.authToken), ...variant.configuration.env(backends) },
+      env: { ...appEnvironment(database, backends, options.authToken), ...options.env, ...variant.configuration.env(backends) },
       nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     });
     return { variant, app, database, timings: [], sliceCpuPerWebhookMs: [], profileDir };
