@@ -18,7 +18,8 @@ import { reminderRequests, reminders } from './readers/reminders.ts';
 import { teamRequests, teams } from './readers/teams.ts';
 import { todoRequests, todos } from './readers/todos.ts';
 import { HELP, QUESTIONS, type Reader, type Understanding } from './understanding.ts';
-import type { Clock } from './when.ts';
+import { localDate, type LocalDate } from '../zoned-time.ts';
+import { onThatDay, type Clock } from './when.ts';
 
 // Order matters: the more specific readers first (a team's todo before a todo, a reminder before
 // the calendar's "cancel", the calendar's "move" before a todo's).
@@ -40,7 +41,8 @@ const OVERRULE = 0.9;
 const UNLIKELY = 0.02;
 
 export function understand(utterance: string, clock: Clock, context: Context, model?: IntentModel): Understanding {
-  const text = normalize(utterance);
+  // "at 10 that morning": the day the call was just about.
+  const text = onThatDay(normalize(utterance), dayTalkedAbout(context, clock));
   if (!text) return { kind: 'unknown' };
   const ruled = readFrom(0, text, clock, context);
   return model ? decide(ruled, model.rank(text), text, clock, context) : ruled;
@@ -56,6 +58,17 @@ function decide(ruled: Understanding, ranked: Ranked[], text: string, clock: Clo
   const likelihood = Math.max(0, ...said.map((intent) => ranked.find((r) => r.intent === intent)?.probability ?? 0));
   const trusted = said.length === 0 ? top.probability >= ALONE && top.intent !== 'fallback' : top.probability >= OVERRULE && likelihood < UNLIKELY;
   return (trusted && REQUESTS[top.intent](text, clock, context)) || ruled;
+}
+
+const DAY = 24 * 3_600_000;
+
+/** The one day the call was last about: a day of the calendar just read, or the day of the thing last talked about. */
+function dayTalkedAbout(context: Context, clock: Clock): LocalDate | null {
+  const { from, to } = context.listing?.args ?? {};
+  if (typeof from === 'string' && typeof to === 'string' && Date.parse(to) - Date.parse(from) <= DAY + 3_600_000) return localDate(new Date(from), clock.timezone);
+  const row = context.item?.row;
+  const at = row?.starts_at ?? row?.due_at ?? row?.remind_at;
+  return typeof at === 'string' ? localDate(new Date(at), clock.timezone) : null;
 }
 
 const QUESTION_INTENTS: Record<string, Intent[]> = {

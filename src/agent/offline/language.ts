@@ -15,6 +15,7 @@ export function normalize(text: string): string {
     .trim()
     .replace(/[.!?]+$/, '')
     .replace(/^(?:(?:ok(?:ay)?|so|um+|uh+|hey|hi|please|oops|whoops|sorry|can you|could you|would you|will you|you can|i want you to|i'd like you to|actually|oh|well|and|no wait|wait|great|cool|right|alright|perfect|thanks)[, ]+)+/gi, '')
+    .replace(/^(?:[^,]{1,20},\s*)+/, fillersBefore)
     // "remind me what's on my list", "tell me which teams I'm on": the question itself.
     .replace(/^(?:remind me|tell me)\s+(?=(?:what|which|who|when|where|how)\b)/i, '')
     .replace(/\bto-dos?\b/gi, (word) => (word.toLowerCase().endsWith('s') ? 'todos' : 'todo'))
@@ -23,6 +24,26 @@ export function normalize(text: string): string {
     .replace(/["]/g, '')
     .replace(/\b([ap])\.m\.?(?=\s|,|$)/gi, (_, letter: string) => `${letter.toLowerCase()}m`)
     .trim();
+}
+
+// Said before a request and meaning nothing: "oh man", "let me see", besides compromise's #Expression ("yeah", "hmm", "gosh").
+const FILLER = /^(?:man|boy|right|sure|let me see|let's see|let me think|no|no no|yes)$/i;
+
+/** Whether the words are only a filler: "yeah", "okay", "oh man", "let me see"; never a title or a name. */
+export function isFiller(words: string): boolean {
+  const terms = words.trim().split(/\s+/).filter(Boolean);
+  if (terms.length === 0) return false;
+  if (FILLER.test(words.trim())) return true;
+  const tagged = (nlp(words.toLowerCase()).json() as { terms: { tags: string[]; normal: string }[] }[]).flatMap((sentence) => sentence.terms);
+  return tagged.length > 0 && tagged.every((term) => term.tags.includes('Expression') || FILLER.test(term.normal));
+}
+
+/** Leading phrases said before the request, each ended by a comma: gone when they are only fillers ("oh man, yeah, scrap ..."). */
+function fillersBefore(lead: string): string {
+  const phrases = lead.split(',').map((phrase) => phrase.trim()).filter(Boolean);
+  let kept = 0;
+  while (kept < phrases.length && isFiller(phrases[kept] ?? '')) kept += 1;
+  return phrases.slice(kept).map((phrase) => `${phrase}, `).join('');
 }
 
 // Words that never tell one item from another: what a caller says around a name.

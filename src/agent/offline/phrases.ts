@@ -51,7 +51,7 @@ export function cleanTitle(text: string): string {
     .replace(/[?!.]\s+[A-Z].*$/, '')
     .replace(/^(?:(?:called|named|titled|that says|saying|to say|that|which is|:|-|,)\s*)+/i, '')
     .replace(/^(?:a|an|the)\s+(?=\S+\s+\S)/i, '')
-    .replace(/[\s,]+(?:please|for me|thanks|thank you|it's|it is|that's)$/i, '')
+    .replace(/[\s,]+(?:please|for me|thanks|thank you|it's|it is|that's|too|as well|also)$/i, '')
     .replace(/^["']|["']$/g, '')
     .replace(/[\s,.;:!?-]+$/, '')
     .replace(/^[\s,.;:!?-]+/, '')

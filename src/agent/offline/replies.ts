@@ -214,6 +214,9 @@ export function speakResult(tool: string, args: Json, result: Json, clock: Clock
     case 'list_teams': {
       const teams = listing('teams');
       if (teams.items.length === 0) return "You're not on any teams.";
+      // "what's my role on the marketing team": that team alone.
+      const asked = about?.(teams.items) ?? [];
+      if (asked.length > 0) return `You're on ${spokenList(itemPhrases({ ...teams, items: asked }, clock))}.`;
       return `You're on ${plural(teams.items.length, 'team')}: ${spokenList(itemPhrases(teams, clock))}.`;
     }
     case 'list_team_members': {

@@ -15,8 +15,8 @@ export interface Candidate {
 export type Choice = { kind: 'one'; candidate: Candidate } | { kind: 'several'; candidates: Candidate[] } | { kind: 'none' };
 
 const startOf = (row: Json): number => (typeof row.starts_at === 'string' ? Date.parse(row.starts_at) : Number.NaN);
-// When an event starts, or a todo is due: what a day said of either means.
-const timeOf = (row: Json): number => (typeof row.due_at === 'string' ? Date.parse(row.due_at) : startOf(row));
+// When an event starts, a todo is due or a reminder goes off: what a day said of any means.
+const timeOf = (row: Json): number => (typeof row.due_at === 'string' ? Date.parse(row.due_at) : typeof row.remind_at === 'string' ? Date.parse(row.remind_at) : startOf(row));
 const CLOSE = 0.2;
 const ENOUGH = 0.5;
 

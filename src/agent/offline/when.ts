@@ -61,6 +61,10 @@ function ordinalDay(tens: string | undefined, word: string): number {
   return base + (tens?.toLowerCase() === 'twenty' ? 20 : tens?.toLowerCase() === 'thirty' ? 30 : 0);
 }
 
+const HOLIDAYS: Record<string, string> = { 'christmas eve': 'December 24', christmas: 'December 25', 'boxing': 'December 26', 'new year eve': 'December 31', 'new year': 'January 1', halloween: 'October 31', 'valentine': 'February 14' };
+// Only after a word that makes it a date ("on Christmas Eve", "by Christmas"), never a thing's name ("the Christmas cards").
+const HOLIDAY = /(?<=\b(?:on|for|by|before|until|till|after|from|since|at|over)\s+)(?:christmas eve|christmas(?: day)?|boxing day|new year'?s eve|new year'?s(?: day)?|halloween|valentine'?s(?: day)?)\b(?!\s+(?:cards?|trees?|party|parties|presents?|shopping|dinner|lunch|lights|decorations|jumper|market|list)\b)/gi;
+
 const hourOf = (word: string): number => HOURS[word.toLowerCase()] ?? Number(word);
 const previousHour = (hour: number): number => (hour === 1 ? 12 : hour - 1);
 
@@ -83,6 +87,20 @@ function spokenClock(text: string, today: LocalDate): string {
     // "7:45 tomorrow morning": the day and its part first, as chrono reads them together.
     .replace(/\b(?:at\s+)?(\d{1,2}(?::\d{2})?)\s+((?:today|tomorrow|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:morning|afternoon|evening|night))\b/gi, '$2 at $1')
     .replace(/\b(\w+day)'s\b/gi, '$1')
+    // Days named for what falls on them, which chrono does not know.
+    .replace(HOLIDAY, (said: string) => HOLIDAYS[said.toLowerCase().replace(/\s+day$|'s/g, '').replace(/\s+/g, ' ')] ?? said)
+    // "Thursday next week", "next week on Thursday": that weekday of the coming week, as a date.
+    .replace(new RegExp(`\\b(?:on\\s+)?(${WEEKDAYS.join('|')})\\s+(?:of\\s+)?next\\s+week\\b|\\bnext\\s+week\\s+on\\s+(${WEEKDAYS.join('|')})\\b`, 'gi'), (_, before: string | undefined, after: string | undefined) => {
+      const monday = addDays(today, 7 - ((weekday(today) + 6) % 7));
+      const day = addDays(monday, (WEEKDAYS.indexOf((before ?? after ?? '').toLowerCase()) + 6) % 7);
+      return `on ${MONTHS[day.month - 1]} ${day.day}`;
+    })
+    // "from 3 to 5 pm": the half of the day said at the end is the start's too, unless that puts it after the end.
+    .replace(new RegExp(`\\b(from|between)\\s+${HOUR_WORD}(?::(\\d{2}))?\\s+(?:to|till|until|and|-)\\s+${HOUR_WORD}(?::(\\d{2}))?\\s*(am|pm)\\b`, 'gi'), (_, word: string, h1: string, m1: string | undefined, h2: string, m2: string | undefined, half: string) => {
+      const [start, end] = [hourOf(h1) % 12, hourOf(h2) % 12];
+      const startHalf = start > end && half.toLowerCase() === 'pm' ? 'am' : half;
+      return `${word} ${hourOf(h1)}:${m1 ?? '00'} ${startHalf} to ${hourOf(h2)}:${m2 ?? '00'} ${half}`;
+    })
     // "on the fourteenth": the day of the month in figures, read with the rule for "the 14th" below.
     .replace(ORDINAL_DAY, (_, word: string, tens: string | undefined, day: string) => `${word} the ${ordinalDay(tens, day)}th`)
     // "7 in the evening", "nine at night": the part of the day says which half.
@@ -100,7 +118,7 @@ function spokenClock(text: string, today: LocalDate): string {
     .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?past\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
     .replace(new RegExp(`\\b${MINUTE_WORD}\\s+(?:minutes\\s+)?to\\s+${HOUR_WORD}\\b`, 'gi'), (_, m: string, h: string) => `${previousHour(hourOf(h))}:${String(60 - (MINUTES[m.toLowerCase()] ?? 0)).padStart(2, '0')}`)
     .replace(new RegExp(`\\b${HOUR_WORD}\\s+${MINUTE_WORD}\\b`, 'gi'), (_, h: string, m: string) => `${hourOf(h)}:${String(MINUTES[m.toLowerCase()]).padStart(2, '0')}`)
-    .replace(new RegExp(`\\b(at|by|to|until|till|from)\\s+${HOUR_WORD}\\b(?![:\\d]|\\s*(?:am|pm|a\\.m|p\\.m|o'?clock|minutes?|mins?|hours?|st|nd|rd|th|of)\\b)`, 'gi'), (_, word: string, h: string) => `${word} ${hourOf(h)}:00`)
+    .replace(new RegExp(`\\b(at|by|to|until|till|from|after)\\s+${HOUR_WORD}\\b(?![:\\d]|\\s*(?:am|pm|a\\.m|p\\.m|o'?clock|minutes?|mins?|hours?|st|nd|rd|th|of)\\b)`, 'gi'), (_, word: string, h: string) => `${word} ${hourOf(h)}:00`)
     .replace(new RegExp(`\\b${HOUR_WORD}\\s+(o'?clock|am|pm|a\\.m\\.|p\\.m\\.)`, 'gi'), (_, h: string, suffix: string) => `${hourOf(h)} ${suffix}`)
     // "the 15th" (with or without a weekday) is the next 15th to come: named with its month for chrono.
     .replace(
@@ -199,9 +217,12 @@ function readSpan(cursor: Taken, today: LocalDate, timeZone: string): { from: Da
     const saturday = day === 0 ? addDays(today, -1) : addDays(today, (6 - day + 7) % 7);
     return span(day === 0 ? today : saturday, addDays(saturday, 2), day === 0 ? today : saturday, DEFAULT_HOUR);
   }
-  // "over the next week", "the coming seven days": a week from today, not the calendar week.
-  if (take(cursor, /\b(?:(?:over|in|for|during|within)\s+)?the\s+(?:next|coming)\s+(?:week|seven days|7 days)\b|\b(?:over|in|within)\s+the\s+next\s+few\s+days\b/i)) {
-    return span(today, addDays(today, 7), addDays(today, 6), END_OF_DAY);
+  // "over the next week", "the coming seven days", "the next two weeks": from today, not calendar weeks.
+  const coming = take(cursor, /\b(?:(?:over|in|for|during|within)\s+)?the\s+(?:next|coming)\s+(?:(\d+|few|couple of)\s+)?(days?|weeks?)\b/i);
+  if (coming) {
+    const count = /^few$/i.test(coming[1] ?? '') ? 3 : /^couple/i.test(coming[1] ?? '') ? 2 : Number(coming[1] ?? 1);
+    const days = count * (/^w/i.test(coming[2] ?? '') ? 7 : 1);
+    return span(today, addDays(today, days), addDays(today, days - 1), END_OF_DAY);
   }
   if (take(cursor, /\b(?:by\s+)?(?:the\s+)?end\s+of\s+next\s+week\b/i)) return span(monday(today), addDays(monday(today), 7), addDays(monday(today), 4), END_OF_DAY);
   if (take(cursor, /\bnext\s+week\b/i)) return span(monday(today), addDays(monday(today), 7), monday(today), DEFAULT_HOUR);
@@ -244,14 +265,35 @@ export function readWhen(text: string, clock: Clock): When {
   return remember(`${clock.now.getTime()}\u0000${clock.timezone}\u0000${text}`);
 }
 
-function readWhenAt(text: string, clock: Clock): When {
-  const { now, timezone } = clock;
-  const today = localDate(now, timezone);
+// Zones said by region rather than by a city in their IANA name.
+const REGIONS: Record<string, string> = { uk: 'Europe/London', british: 'Europe/London', eastern: 'America/New_York', central: 'America/Chicago', mountain: 'America/Denver', pacific: 'America/Los_Angeles', gmt: 'UTC', utc: 'UTC' };
+const CITIES = new Map(Intl.supportedValuesOf('timeZone').map((zone) => [(zone.split('/').at(-1) ?? '').replace(/_/g, ' ').toLowerCase(), zone]));
+
+/** "3 pm London time", "at 9 Pacific time": the zone a clock time was said in, and the words that said it. */
+function zoneSaid(text: string): { zone: string; said: string } | null {
+  const said = /\b([a-z]+(?:\s[a-z]+)?)\s+time\b/gi;
+  for (const match of text.matchAll(said)) {
+    // "New York time" and "York time": the longer name first.
+    for (const name of [match[1] ?? '', (match[1] ?? '').split(/\s/).at(-1) ?? '']) {
+      const zone = REGIONS[name.toLowerCase()] ?? CITIES.get(name.toLowerCase());
+      if (zone) return { zone, said: match[0].slice(match[0].length - name.length - 5) };
+    }
+  }
+  return null;
+}
+
+function readWhenAt(said: string, clock: Clock): When {
+  const { now } = clock;
+  const today = localDate(now, clock.timezone);
+  // A clock time said in another zone is that zone's wall clock; the day is still the caller's.
+  const other = zoneSaid(said);
+  const text = other ? said.replace(other.said, ' ') : said;
+  const timezone = other?.zone ?? clock.timezone;
   const cursor: Taken = { text: ` ${spokenClock(text, today)} ` };
   const shiftMinutes = readShift(cursor);
   let durationMinutes = readDuration(cursor);
-  const span = readSpan(cursor, today, timezone);
-  const reference = { instant: now, timezone: offsetMinutes(now, timezone) };
+  const span = readSpan(cursor, today, clock.timezone);
+  const reference = { instant: now, timezone: offsetMinutes(now, clock.timezone) };
   const parsed = chrono.casual
     .parse(cursor.text, reference, { forwardDate: true })
     // "now" is a filler in "it's due on the 10th now", never a time anyone asks for.
@@ -301,7 +343,7 @@ function readWhenAt(text: string, clock: Clock): When {
   }
   // "move my 3 PM to 5": chrono reads one range; the second time is where it goes.
   const first = results[0];
-  if (first?.end?.isCertain('hour') && /\bmove|push|change|reschedule|shift/i.test(text)) {
+  if (first?.end?.isCertain('hour') && /\b(?:move|push|change|reschedule|shift)\b/i.test(text)) {
     const end = first.end;
     const moved = toClock(end.get('hour') ?? 0, end.get('minute') ?? 0, end.isCertain('meridiem'), first.text);
     then = { at: zonedTime(day ?? today, moved, timezone), hasDay: false };
@@ -318,7 +360,7 @@ function readWhenAt(text: string, clock: Clock): When {
   const rest = tidy(cursor.text.replace(/\s;(?=\s)/g, ''));
   const nextWeek = /\bnext\s+week\b/i.test(text);
   const due = span?.due ?? null;
-  const range = span ? { from: span.from, to: span.to } : day && hasDay ? { from: startOfDay(day, timezone), to: startOfDay(addDays(day, 1), timezone) } : null;
+  const range = span ? { from: span.from, to: span.to } : day && hasDay ? { from: startOfDay(day, clock.timezone), to: startOfDay(addDays(day, 1), clock.timezone) } : null;
   // "in twenty minutes" is a wait from now; "at 8 in the morning" is a clock time, placed below with
   // the offset of its own date (chrono's instant carries today's, wrong across a clock change).
   const relative = results.find((result) => /\b(?:in|within)\s+(?:an?|\d|half)/i.test(result.text) && result.start.isCertain('minute'));
@@ -341,6 +383,35 @@ function readWhenAt(text: string, clock: Clock): When {
     return { at, day: on, hasTime: true, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, due, rest };
   }
   return { at: null, day: null, hasTime: false, hasDay: false, durationMinutes, then, shiftMinutes, range, nextWeek, due, rest };
+}
+
+const HOURS_OF: [RegExp, number, number][] = [
+  [/\bmorning\b/i, 0, 12],
+  [/\bafternoon\b/i, 12, 17],
+  [/\b(?:evening|tonight|night)\b/i, 17, 24],
+];
+
+/**
+ * The hours of one day a question about the calendar means: "tomorrow morning", "is my afternoon
+ * clear" (today), "after five today"; null when it means whole days.
+ */
+export function hoursAskedAbout(text: string, when: When, clock: Clock): { from: Date; to: Date } | null {
+  const { timezone } = clock;
+  if (when.range && when.range.to.getTime() - when.range.from.getTime() > 25 * 3_600_000) return null;
+  const day = when.range ? localDate(when.range.from, timezone) : localDate(clock.now, timezone);
+  const end = startOfDay(addDays(day, 1), timezone);
+  if (when.at && when.hasTime && /\b(?:after|from|since)\b/i.test(text)) return { from: when.at, to: end };
+  if (when.at && when.hasTime && /\b(?:before|until|till)\b/i.test(text)) return { from: startOfDay(day, timezone), to: when.at };
+  const part = HOURS_OF.find(([said]) => said.test(text));
+  if (!part) return null;
+  return { from: zonedTime(day, { hour: part[1], minute: 0 }, timezone), to: part[2] === 24 ? end : zonedTime(day, { hour: part[2], minute: 0 }, timezone) };
+}
+
+/** "at 10 that morning", "that day": the day the call was just about (`day`), said as a date chrono reads. */
+export function onThatDay(text: string, day: LocalDate | null): string {
+  if (!day) return text;
+  const date = `on ${MONTHS[day.month - 1]} ${day.day}`;
+  return text.replace(/\bthat\s+(day|morning|afternoon|evening|night)\b/gi, (_, part: string) => (/^day$/i.test(part) ? date : `${/^night$/i.test(part) ? 'at night' : `in the ${part}`} ${date}`));
 }
 
 /** A clock time said without am or pm: nobody books a 3 AM meeting by phone, so 1 to 7 mean afternoon. */

@@ -153,4 +153,37 @@ describe('spoken time', () => {
     expect(speakDate(new Date('2027-01-01T17:00:00Z'), NOW, NY, { time: false })).to.equal('Friday, January 1st, 2027');
     expect(speakTime(new Date('2026-12-03T05:00:00Z'), NY)).to.equal('midnight');
   });
+  describe('what held-out v4 showed', () => {
+    const clock = { now: NOW, timezone: NY };
+
+    it('when a weekday is said with "next week" after it, then it is that weekday of next week', () => {
+      expect(at('on Thursday next week at half past twelve')).to.equal('2026-12-10T12:30:00-05:00');
+      expect(at('by Friday next week')).to.equal('2026-12-11T09:00:00-05:00');
+      expect(at('next week on Monday')).to.equal('2026-12-07T09:00:00-05:00');
+    });
+
+    it('when a time is said in another place\'s time, then it is that place\'s clock, and the words are not left in the title', () => {
+      const when = readWhen('a call with the London office at 3 pm London time tomorrow', clock);
+      expect(when.at?.toISOString()).to.equal('2026-12-03T15:00:00.000Z');
+      expect(when.rest).to.equal('a call with the London office');
+      expect(readWhen('at 9 Pacific time', clock).at?.toISOString()).to.equal('2026-12-02T17:00:00.000Z');
+    });
+
+    it('when a span gives am or pm only at its end, then both ends are in that half of the day', () => {
+      const santa = readWhen('Secret Santa exchange on the 18th from 3 to 5 pm', clock);
+      expect([santa.at && toZonedIso(santa.at, NY), santa.durationMinutes, santa.rest]).to.deep.equal(['2026-12-18T15:00:00-05:00', 120, 'Secret Santa exchange']);
+      const brunch = readWhen('from 11 to 1 pm', clock);
+      expect([brunch.at && toZonedIso(brunch.at, NY), brunch.durationMinutes]).to.deep.equal(['2026-12-02T11:00:00-05:00', 120]);
+    });
+
+    it('when a day is named by its holiday, then it is that date', () => {
+      const eve = readWhen('at 5 pm on Christmas Eve to call Aunt Rose', clock);
+      expect([eve.at && toZonedIso(eve.at, NY), eve.rest]).to.deep.equal(['2026-12-24T17:00:00-05:00', 'to call Aunt Rose']);
+    });
+
+    it('when the next two weeks are asked about, then the span is fourteen days from today, not one day two weeks on', () => {
+      const range = readWhen("what's on my calendar for the next two weeks", clock).range;
+      expect(range && [toZonedIso(range.from, NY), toZonedIso(range.to, NY)]).to.deep.equal(['2026-12-02T00:00:00-05:00', '2026-12-16T00:00:00-05:00']);
+    });
+  });
 });

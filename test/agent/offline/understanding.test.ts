@@ -346,6 +346,112 @@ describe('the offline agent, on what people actually say (issue #14)', function 
     });
   });
 
+  describe('what held-out v4 showed', () => {
+    const event = (title: string) => database.db('calendar_events').where({ title }).orderBy('starts_at').first();
+    const reminder = (message: string) => database.db('reminders').where({ message }).first();
+    const writes = (uses: ToolUse[]) => uses.filter((use) => !use.name.startsWith('list_'));
+
+    it('when a filler comes before "put that on my list", then it asks what, and no todo is called the filler', async () => {
+      const { heard, uses } = await call(['Yeah, put that on my list.', 'okay so put it on my list']);
+      expect(heard).to.deep.equal(['What should the todo say?', 'What should the todo say?']);
+      expect(uses.flatMap(writes)).to.deep.equal([]);
+      expect(await todo('Yeah')).to.equal(undefined);
+    });
+
+    it('when "put it on my to-do list too" follows a reminder, then the todo is what the reminder is about', async () => {
+      await call(['Remind me tomorrow at 8 to pick up the cake', 'and put it on my to-do list too']);
+      expect(await todo('pick up the cake')).to.not.equal(undefined);
+      expect(await todo('it too')).to.equal(undefined);
+    });
+
+    it('when "wait, no, delete that" follows adding a todo, then that todo goes', async () => {
+      const { uses } = await call(['Add get a new phone case to my list', 'wait, no, delete that']);
+      expect(last(uses[1]!)?.name).to.equal('delete_todo');
+      expect(await todo('get a new phone case')).to.equal(undefined);
+    });
+
+    it('when fillers come before a name ("oh man, yeah, scrap the quarterly planning meeting"), then that event is cancelled', async () => {
+      const { uses } = await call(['Oh man, yeah, scrap the quarterly planning meeting']);
+      expect(last(uses[0]!)?.name).to.equal('delete_calendar_event');
+      expect(await event('Quarterly planning')).to.equal(undefined);
+    });
+
+    it('when "at 10 that morning" follows a question about Friday, then the event is on Friday', async () => {
+      const { uses } = await call(["What's on my calendar Friday?", 'Okay, put a massage in at 10 that morning']);
+      expect(last(uses[1]!)?.args).to.deep.include({ title: 'massage', starts_at: '2026-12-04T10:00:00-05:00' });
+    });
+
+    it('when the caller asks about part of a day ("is my afternoon clear", "tomorrow morning", "after five today"), then only those hours are read', async () => {
+      const { uses, heard } = await call(['Let me see, is my afternoon clear?', "What's on tomorrow morning?", 'Is there anything on my schedule after five today?']);
+      expect(uses.map((turn) => last(turn)?.args)).to.deep.equal([
+        { from: '2026-12-02T12:00:00-05:00', to: '2026-12-02T17:00:00-05:00' },
+        { from: '2026-12-03T00:00:00-05:00', to: '2026-12-03T12:00:00-05:00' },
+        { from: '2026-12-02T17:00:00-05:00', to: '2026-12-03T00:00:00-05:00' },
+      ]);
+      expect(heard[0]).to.match(/Call with the accountant/);
+      expect(heard[1]).to.match(/Design review/).and.not.match(/Yoga/);
+      expect(heard[2]).not.to.match(/accountant/);
+    });
+
+    it("when the caller asks their role on a team, or a team's members or todos by a short or possessive name, then that team is answered", async () => {
+      const { uses, heard } = await call([
+        "What's my role on the marketing team?",
+        'Who are the members of eng',
+        "Read me design's task list",
+        "What's due for engineering this week?",
+      ]);
+      expect(heard[0]).to.equal("You're on Marketing as a viewer.");
+      expect(last(uses[1]!)).to.deep.include({ name: 'list_team_members', args: { team: 'Engineering' } });
+      expect(last(uses[2]!)).to.deep.include({ name: 'list_team_todos', args: { team: 'Design', completed: false } });
+      expect(last(uses[3]!)?.args).to.deep.include({ team: 'Engineering', due_after: '2026-12-02T00:00:00-05:00', due_before: '2026-12-07T00:00:00-05:00' });
+      expect(heard[3]).to.match(/fix the login bug/).and.not.match(/build server/);
+    });
+
+    it('when the caller tells whoever made this something, then it is feedback', async () => {
+      const { uses } = await call(['Tell whoever made this that it is really handy']);
+      expect(last(uses[0]!)).to.deep.include({ name: 'record_feedback', args: { comment: 'it is really handy' } });
+    });
+
+    it('when the caller says "keep going" after two weeks of the calendar, then the list goes on', async () => {
+      const { heard, uses } = await call(["What's on my calendar for the next two weeks?", 'keep going']);
+      expect(last(uses[0]!)?.args).to.deep.equal({ from: '2026-12-02T00:00:00-05:00', to: '2026-12-16T00:00:00-05:00' });
+      expect(heard[1]).to.match(/^Lunch with Alice/).and.not.match(/accountant/);
+    });
+
+    it('when the caller asks to mark a todo as not done, then nothing is marked and they hear it cannot be done', async () => {
+      const { heard, uses } = await call(['Mark the budget email as not done']);
+      expect(uses[0]!.flatMap((use) => (use.name === 'complete_todo' ? [use] : []))).to.deep.equal([]);
+      expect(heard[0]).to.equal("Sorry, I can't mark a todo as not done yet. You can add it again as a new todo.");
+      expect((await todo('email Sarah about the budget'))?.completed).to.equal(false);
+    });
+
+    it('when the caller asks whether they already did something, then it is a question, not marking it done', async () => {
+      const { heard, uses } = await call(['Did I already do the expense report?']);
+      expect(last(uses[0]!)?.name).to.equal('list_todos');
+      expect(heard[0]).to.match(/expense report/);
+    });
+
+    it('when a reminder is named by when it goes off, then that one is deleted', async () => {
+      const { uses } = await call(["Take off tomorrow's reminder", 'Cancel the reminder for Friday at 5']);
+      expect(uses.map((turn) => last(turn)?.name)).to.deep.equal(['delete_reminder', 'delete_reminder']);
+      expect(await reminder('call mom')).to.equal(undefined);
+      expect(await reminder('pick up the dry cleaning')).to.equal(undefined);
+      expect(await reminder('take the bins out')).to.not.equal(undefined);
+    });
+
+    it('when the caller asks when a reminder is, then only that reminder is answered', async () => {
+      const { heard } = await call(["When's my passport reminder?"]);
+      expect(heard[0]).to.match(/passport/).and.match(/January/).and.not.match(/bins/);
+    });
+
+    it('when a reminder is about an event "an hour before", or a clock time comes with "don\'t let me forget", then it is a reminder at that time', async () => {
+      const { uses } = await call(['Remind me about the dentist appointment an hour before', "Don't let me forget to water the tree at 7:15 tonight"]);
+      expect(last(uses[0]!)).to.deep.include({ name: 'create_reminder' });
+      expect(last(uses[0]!)?.args).to.deep.include({ remind_at: '2026-12-04T15:00:00-05:00' });
+      expect(last(uses[1]!)?.args).to.deep.equal({ message: 'water the tree', remind_at: '2026-12-02T19:15:00-05:00' });
+    });
+  });
+
   describe('requests it does not handle', () => {
     it('when the caller asks about the weather on a day, then no tool is called and the answer says what it can do', async () => {
       const { heard, uses } = await call(["what's the weather like on Friday"]);

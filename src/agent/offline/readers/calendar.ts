@@ -5,7 +5,7 @@ import type { Intent } from '../intent-model.ts';
 import { contentWords, saysDone } from '../language.ts';
 import { askedAbout, cleanTitle, EVENT_WORDS, ordinalIn, pronounOnly, REMINDER_WORDS, TODO_QUESTION, TODO_WORDS, withoutReason } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
-import { listingRange, readWhen, type Clock, type When } from '../when.ts';
+import { hoursAskedAbout, listingRange, readWhen, type Clock, type When } from '../when.ts';
 
 const CALENDAR = /\b(?:calendar|schedule|agenda|diary|meetings?|events?|appointments?|free|busy|available)\b/i;
 const MOVE = /\b(?:move|moved|push|pushed|reschedule|delay|postpone|bring|shift|wait until|wait till|change the (?:time|date|day) of|change the due date (?:of|for|on))\b/i;
@@ -137,6 +137,8 @@ function schedule(text: string, clock: Clock, sure = false): Understanding | nul
   else if (/^(?:i'm|i am) \w+ing\b/i.test(text)) title = cleanTitle(at.rest.replace(/^\w+ing\s+/i, ''));
   // "book the meeting room for the retro": the retro.
   title = title.replace(/^(?:the\s+)?[\w ]*\broom\s+for\s+/i, '');
+  // "put a massage in at 10": "in" goes with "put", not with the title.
+  if (/^(?:put|pop|pencil|stick|book|fit|squeeze)\b/i.test(text)) title = title.replace(/\s+in$/i, '');
   const place = PLACE.exec(title);
   if (place) title = cleanTitle(title.slice(0, place.index));
   if (!title || pronounOnly(title)) return ask(QUESTIONS.eventTitle);
@@ -166,8 +168,10 @@ function question(text: string, when: When, clock: Clock, sure = false): Underst
     return call('list_calendar_events', { from: iso(today, clock), to: iso(new Date(today.getTime() + 60 * 24 * 3_600_000), clock) }, about);
   }
   const day = /\b(?:my|the) day\b/i.test(text) && !when.range ? readWhen('today', clock) : when;
-  if (!sure && !CALENDAR.test(text) && !asksAboutTime(text, day)) return null;
-  const range = listingRange(day, clock);
+  // "is my afternoon clear", "after five today": only those hours.
+  const hours = hoursAskedAbout(text, day, clock);
+  if (!sure && !CALENDAR.test(text) && !asksAboutTime(text, hours ? { ...day, range: hours } : day)) return null;
+  const range = hours ?? listingRange(day, clock);
   return call('list_calendar_events', { from: iso(range.from, clock), to: iso(range.to, clock) });
 }
 

@@ -52,7 +52,7 @@ export const feedback: Reader = (text) => {
     return comment ? call('record_feedback', { comment }) : ask(QUESTIONS.feedback);
   }
   // "tell the developers the calendar bit is confusing": a message for the people behind the assistant.
-  const forMakers = /^(?:tell|let|pass (?:it |this |that )?on to)\s+(?:the\s+|your\s+)?(?:developers|devs|makers|engineers|designers|people (?:who|that) (?:made|built|make) (?:this|you)|team behind (?:this|you)|boss)\b(?:\s+know)?(?:\s+that)?\s*(.*)$/i.exec(text);
+  const forMakers = /^(?:tell|let|pass (?:it |this |that )?on to)\s+(?:the\s+|your\s+)?(?:developers|devs|makers|engineers|designers|(?:people (?:who|that)|whoever|whoever it was that|the person (?:who|that)) (?:made|built|make|makes|designed|wrote|runs) (?:this|you|it)|team behind (?:this|you)|boss)\b(?:\s+know)?(?:\s+that)?\s*(.*)$/i.exec(text);
   if (forMakers) return forMakers[1] ? call('record_feedback', { comment: forMakers[1] }) : ask(QUESTIONS.feedback);
   if (
     /\b(?:that(?:'s| was| is)|you(?:'re| are))\s+(?:all\s+|totally\s+|completely\s+)?(?:wrong|not right|incorrect|a mistake|not what i (?:said|asked|meant))\b/i.test(text) ||

@@ -48,7 +48,7 @@ const NOT_A_NAME = new Set(
   one two three four five six seven eight nine ten eleven twelve half quarter noon midnight`.split(/\s+/),
 );
 const NAME = String.raw`([a-z][\w-]*)`;
-const GROUP = String.raw`(?:folks|people|crew|side|guys|lot|board|backlog|todo list|list|todos|tasks)`;
+const GROUP = String.raw`(?:folks|people|crew|side|guys|lot|board|backlog|(?:todo|task) list|list|todos|tasks)`;
 
 /** Where a name stands when it is a team's without the word "team". */
 const LOOSE: RegExp[] = [
@@ -57,7 +57,8 @@ const LOOSE: RegExp[] = [
   // "the design folks", "engineering's board", "the marketing todo list" (never "my open todos")
   new RegExp(String.raw`\b(?:(?:for|to|on|in|from|with)\s+)?(?:the\s+)?(?<!\b(?:my|your)\s+)${NAME}(?:'s)?\s+${GROUP}\b`, 'i'),
   // "for engineering to ...", "a task for eng: ...", "who is in marketing"
-  new RegExp(String.raw`\b(?:for|to|on|in|from|with)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\bto\b|\bneeds?\b|\bwith\b))`, 'i'),
+  // "the members of eng", "what's due for engineering this week": a time may follow the name.
+  new RegExp(String.raw`\b(?:for|to|on|in|from|with|of)\s+(?:the\s+)?${NAME}(?=\s*(?:$|[:,]|\b(?:to|needs?|with|this|next|today|tomorrow|by|before)\b))`, 'i'),
   // "engineering needs to ...", "what is marketing up to", "show me what design has on"
   new RegExp(String.raw`^(?:the\s+)?${NAME}\s+(?:(?:needs?|has|have|ought)\s+to|should|must)\b`, 'i'),
   // "has anyone on design done ...", "is anybody in marketing working on ..."
@@ -208,6 +209,11 @@ export const teamRequests = {
 export const teams: Reader = (text, clock, context) => {
   if (/\b(?:what|which|list|tell me about|show)\b.*\b(?:teams|groups)\b|\bmy teams\b|\bteams?\s+(?:am i|i'm|i am)\b|\bam i (?:in|on|part of) any (?:teams|groups)\b/i.test(text)) {
     return call('list_teams', {});
+  }
+  // "what's my role on the marketing team": the caller's teams, answering about the one named.
+  if (/\b(?:my|what)\s+roles?\b|\bwhat am i (?:on|in)\b/i.test(text)) {
+    const named = namingIn(text, context)?.name;
+    return call('list_teams', {}, named ? [named.toLowerCase()] : undefined);
   }
   // A meeting or a reminder that mentions a team is the calendar's or the reminders'.
   if ((MEETING.test(text) || REMINDER_WORDS.test(text)) && !TODO_WORDS.test(text)) return null;

@@ -1,7 +1,7 @@
 // The caller's own todos: listing them by what is asked, completing, changing, deleting, adding.
-import type { Json } from '../context.ts';
+import { nameOf, type Context, type Json } from '../context.ts';
 import type { Intent } from '../intent-model.ts';
-import { contentWords, saysDone } from '../language.ts';
+import { contentWords, isFiller, saysDone } from '../language.ts';
 import { askedAbout, cleanTitle, NEED, ordinalIn, priorityIn, pronounOnly, TODO_QUESTION, TODO_WORDS, withoutPriority, withoutReason } from '../phrases.ts';
 import { ask, call, iso, QUESTIONS, type Find, type Reader, type Understanding } from '../understanding.ts';
 import { readWhen, type Clock } from '../when.ts';
@@ -31,7 +31,7 @@ function list(text: string, clock: Clock, sure = false): Understanding | null {
   const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (!sure && (!asking || !aboutTodos || changing)) return null;
-  const finished = /\b(?:have i|did i|i've|i have)\b(?!\s+to\b).*\b(?:finish(?:ed)?|complete(?:d)?|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
+  const finished = /^did i (?:already |ever |actually )?do\b|\b(?:have i|did i|i've|i have)\b(?!\s+to\b).*\b(?:finish(?:ed)?|complete(?:d)?|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
   const completed = finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text);
   const args: Json = { completed, ...todoFilter(text, clock, completed) };
   // "do I need to do anything about the car", "when do I need to call the dentist by": only those are answered.
@@ -95,6 +95,9 @@ function redate(text: string, clock: Clock, sure = false): Understanding | null 
   return todoTarget('update_todo', words, (row) => call('update_todo', { id: row.id, due_at: at }));
 }
 
+const NOT_DONE = /\b(?:not|un)[\s-]?(?:done|completed?|finished|ticked|checked)\b|\bincomplete\b|\b(?:re-?open|uncheck|untick)\b/i;
+const NOT_REOPENED = "Sorry, I can't mark a todo as not done yet. You can add it again as a new todo.";
+
 // Ways of saying a todo is done; the group, when there is one, names it.
 const DONE: RegExp[] = [
   /^(?:mark|check off|tick off|cross off|cross|check|tick|complete|finish|close)\b(.*)$/i,
@@ -110,6 +113,10 @@ const DONE: RegExp[] = [
 ];
 
 function complete(text: string, sure = false): Understanding | null {
+  // "mark it as not done": there is no tool to open a todo again, and it must not be marked done.
+  if (NOT_DONE.test(text)) return { kind: 'say', text: NOT_REOPENED };
+  // "did I already do the expense report" asks; it does not say so.
+  if (/^(?:did|have|has|had|was|is)\s+(?:i|it|that)\b/i.test(text) && !sure) return null;
   const done = DONE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
   if (!sure && ((!done && !saysDone(text)) || NEED.test(text))) return null;
   // "I called the dentist": what they did, without "I".
@@ -152,12 +159,14 @@ const FOR_MY_LIST = /^(?:something|one more|another one) for my (?:list|todos)\b
 // What a caller may say before a todo's title when the request is known to be adding one.
 const ASKING_TO_ADD = /^.*?\b(?:add|put|stick|pop|jot|write|note|make a note|new todo|new task|todo|task)\b(?:\s+(?:down|in|on|to|that|a|an|the|new|todo|task|one|item|note|for me))*[:,]?\s+/i;
 
-function add(text: string, clock: Clock, sure = false): Understanding | null {
+function add(text: string, clock: Clock, context: Context, sure = false): Understanding | null {
   const create = FOR_MY_LIST.exec(text) ?? ADD.exec(text);
   const need = NEED.exec(text);
   if (!create && !need && !sure) return null;
   // "I've got to finish the slides by Thursday, add that to my todos": what comes before "that".
-  const addsThat = /^(.+?),?\s+(?:(?:can|could|would|will) you\s+|please\s+)?(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?((?:\s+(?:for|on|by|before)\s+.+)?)$/i.exec(text);
+  const before = /^(.+?),?\s+(?:(?:can|could|would|will) you\s+|please\s+)?(?:add|put|stick|pop)\s+(?:that|it|this)(?:\s+(?:to|on|in|down|as|onto))?(?:\s+(?:on\s+)?(?:a|an|my|the))?(?:\s+(?:todos?|todo list|list|tasks?))?(?:\s+for me)?(?:\s+(?:too|as well|also))?((?:\s+(?:for|on|by|before)\s+.+)?)$/i.exec(text);
+  // "yeah put that on my list": a filler before "that" names nothing.
+  const addsThat = before && !isFiller(before[1] ?? '') ? before : null;
   // "..., put it on the list for Sunday": when it is due may come after.
   const body = (addsThat ? `${addsThat[1] ?? ''}${addsThat[2] ?? ''}` : (need?.[1] ?? create?.[1] ?? text.replace(ASKING_TO_ADD, '')))
     .replace(/^i(?:'ve| have)?\s+(?:got|need|have)\s+to\s+/i, '')
@@ -170,8 +179,10 @@ function add(text: string, clock: Clock, sure = false): Understanding | null {
   // A priority said before the title, or after it: "..., it's pretty urgent" (never one inside the title).
   const priority = priorityIn(create?.[0].slice(0, 60) ?? text) ?? priorityIn(/,\s*(?:it's|it is|that's)\b.*$/i.exec(text)?.[0] ?? '');
   const when = readWhen(withoutPriority(body), clock);
-  const title = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
-  if (!title || pronounOnly(title) || /^(?:to my list|on my list)$/i.test(title)) return ask(QUESTIONS.todoTitle);
+  const said = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
+  // "put it on my list too" after a reminder: "it" is the thing just talked about; with nothing before it, asked.
+  const title = pronounOnly(said) && context.item ? nameOf(context.item.row) : said;
+  if (!title || pronounOnly(title) || isFiller(title) || /^(?:to my list|on my list)$/i.test(title)) return ask(QUESTIONS.todoTitle);
   return call('create_todo', {
     title,
     ...(priority ? { priority: priority.priority } : {}),
@@ -201,14 +212,14 @@ function change(text: string, clock: Clock): Understanding {
 
 /** The todo readers, each for a request known to be its kind: only the details are read. */
 export const todoRequests = {
-  create_todo: (text: string, clock: Clock) => add(text, clock, true),
+  create_todo: (text: string, clock: Clock, context: Context) => add(text, clock, context, true),
   list_todos: (text: string, clock: Clock) => list(text, clock, true),
   complete_todo: (text: string) => complete(text, true),
   update_todo: change,
   delete_todo: (text: string) => remove(text, true),
 };
 
-export const todos: Reader = (text, clock) => {
+export const todos: Reader = (text, clock, context) => {
   const listed = list(text, clock);
   if (listed) return listed;
   const renamed = rename(text, clock);
@@ -216,5 +227,5 @@ export const todos: Reader = (text, clock) => {
   // "add a high priority todo", "I need to ...": adding, even with a priority or a date in it.
   const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b/i.test(text);
   if (UNDATE.test(text) && !adding) return redate(text, clock);
-  return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock);
+  return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock, context);
 };
