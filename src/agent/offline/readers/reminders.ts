@@ -12,7 +12,8 @@ function reminderTarget(said: string, clock: Clock, act: Find['act']): Understan
   const ordinal = ordinalIn(words);
   const described = contentWords(words.replace(/\b(?:remind(?:er|ing)?|me|about|to|for)\b/gi, ' '));
   const reference = ordinal ?? (described.length === 0 && /\b(?:it|that|this)\b/i.test(words) ? 'it' : null);
-  const startsAt = when.hasTime && when.at ? when.at : null;
+  // A time says which only when nothing else does ("the one for Friday at 5"); "the bins tonight" is the bins, today.
+  const startsAt = described.length === 0 && when.hasTime && when.at ? when.at : null;
   const within = !startsAt && when.hasDay ? when.range : null;
   if (described.length === 0 && reference === null && !startsAt && !within) return ask(QUESTIONS.reminderTarget);
   return { kind: 'find', find: { intents: ['delete_reminder'], nouns: ['reminder'], words: described, reference, startsAt, within, act, question: QUESTIONS.reminderTarget } };
@@ -22,7 +23,8 @@ function reminderTarget(said: string, clock: Clock, act: Find['act']): Understan
 function listReminders(text: string, clock: Clock): Understanding {
   const when = readWhen(text, clock);
   // "is there a reminder about my passport", "when's my passport reminder": only those are answered.
-  const about = askedAbout(contentWords(/^.*\b(?:about|for)\s+(.+)$/i.exec(when.rest)?.[1] ?? when.rest)).filter((word) => !/^remind/.test(word));
+  const named = /^.*\b(?:about|for)\s+(.+)$/i.exec(when.rest)?.[1] ?? (/^when\b/i.test(text) ? when.rest : '');
+  const about = askedAbout(contentWords(named)).filter((word) => !/^remind/.test(word));
   const range = when.range;
   if (!range) return call('list_reminders', {}, about);
   const from = range.from.getTime() < clock.now.getTime() ? clock.now : range.from;
