@@ -31,11 +31,10 @@ const FILLER = /^(?:man|boy|right|sure|let me see|let's see|let me think|no|no n
 
 /** Whether the words are only a filler: "yeah", "okay", "oh man", "let me see"; never a title or a name. */
 export function isFiller(words: string): boolean {
-  const terms = words.trim().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return false;
-  if (FILLER.test(words.trim())) return true;
-  const tagged = (nlp(words.toLowerCase()).json() as { terms: { tags: string[]; normal: string }[] }[]).flatMap((sentence) => sentence.terms);
-  return tagged.length > 0 && tagged.every((term) => term.tags.includes('Expression') || FILLER.test(term.normal));
+  const said = words.trim().toLowerCase();
+  if (!said || FILLER.test(said)) return said !== '';
+  const terms = (nlp(said).json() as { terms: { tags: string[]; normal: string }[] }[]).flatMap((sentence) => sentence.terms);
+  return terms.length > 0 && terms.every((term) => term.tags.includes('Expression') || FILLER.test(term.normal));
 }
 
 /** Leading phrases said before the request, each ended by a comma: gone when they are only fillers ("oh man, yeah, scrap ..."). */
