@@ -79,7 +79,8 @@ export function askedAbout(words: string[]): string[] {
 
 /** Without a reason given after the request: "get rid of the design review, we're doing it over email". */
 export function withoutReason(text: string): string {
-  return text.replace(/,\s*(?:because|since|as|cause|we're|we are|i'm|i am|i'll|i will|they're|they are|he's|she's|there's no (?:need|rush))\b.*$/i, '');
+  // A clause of its own after the comma, started by someone doing something: "..., I sold the car", "..., she already has the numbers".
+  return text.replace(/,\s*(?:because|since|as|cause|(?:we|i|they|he|she)(?:'re|'m|'ll|'s|'ve|'d)?|there's no (?:need|rush))\b.*$/i, '');
 }
 
 // Obligations said as statements: "I need to buy stamps", "I must remember to cancel the gym",

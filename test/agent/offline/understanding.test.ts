@@ -431,6 +431,13 @@ describe('the offline agent, on what people actually say (issue #14)', function 
       expect(heard[0]).to.match(/expense report/);
     });
 
+    it('when "put down" comes with "no due date", or a reason follows "clear out", then the todo is added undated, or deleted', async () => {
+      const { uses } = await call(['Put down research summer camps for the kids, whenever, no due date', 'Clear out the email to Sarah, she already has the numbers']);
+      expect(last(uses[0]!)).to.deep.include({ name: 'create_todo', args: { title: 'research summer camps for the kids' } });
+      expect(last(uses[1]!)?.name).to.equal('delete_todo');
+      expect(await todo('email Sarah about the budget')).to.equal(undefined);
+    });
+
     it('when a reminder is named by when it goes off, then that one is deleted', async () => {
       const { uses } = await call(["Take off tomorrow's reminder", 'Cancel the reminder for Friday at 5']);
       expect(uses.map((turn) => last(turn)?.name)).to.deep.equal(['delete_reminder', 'delete_reminder']);

@@ -21,6 +21,9 @@ function todoTarget(intent: Intent, words: string, act: Find['act'], question: s
   return { kind: 'find', find: { intents, nouns: kinds, words: described, reference, startsAt: null, within: null, act, question } };
 }
 
+// "did I already do the expense report": a question about what is done.
+const DID_I = /^did i (?:already |ever |actually )?do\b/i;
+
 /**
  * Listing, by what is asked rather than by keyword: "anything left", "what's still open", "what
  * have I ticked off". `sure`: the request is known to be this kind (the intent model said so), so
@@ -28,11 +31,11 @@ function todoTarget(intent: Intent, words: string, act: Find['act'], question: s
  */
 function list(text: string, clock: Clock, sure = false): Understanding | null {
   const asking = /^(?:what|which|when|how many|how(?:'s| is| does)|is there|are there|anything|any|do i|have i|did i|am i|read|list|show|tell me|give me|check|my)\b/i.test(text);
-  const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text);
+  const aboutTodos = TODO_WORDS.test(text) || TODO_QUESTION.test(text) || DID_I.test(text);
   const changing = /\b(?:add|create|mark|delete|remove|complete|put|make|set|rename|change|tick|check off|cross)\b/i.test(text);
   if (!sure && (!asking || !aboutTodos || changing)) return null;
-  const finished = /^did i (?:already |ever |actually )?do\b|\b(?:have i|did i|i've|i have)\b(?!\s+to\b).*\b(?:finish(?:ed)?|complete(?:d)?|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
-  const completed = finished.test(text) && !/\b(?:not|n't|yet to)\b/i.test(text);
+  const finished = /\b(?:have i|did i|i've|i have)\b(?!\s+to\b).*\b(?:finish(?:ed)?|complete(?:d)?|done|get done|(?:ticked|crossed|checked) off)\b|\b(?:completed|finished)\b/i;
+  const completed = (finished.test(text) || DID_I.test(text)) && !/\b(?:not|n't|yet to)\b/i.test(text);
   const args: Json = { completed, ...todoFilter(text, clock, completed) };
   // "do I need to do anything about the car", "when do I need to call the dentist by": only those are answered.
   const about = askedAbout(contentWords(readWhen(withoutPriority(text), clock).rest.replace(TODO_WORDS, ' ')));
@@ -115,8 +118,8 @@ const DONE: RegExp[] = [
 function complete(text: string, sure = false): Understanding | null {
   // "mark it as not done": there is no tool to open a todo again, and it must not be marked done.
   if (NOT_DONE.test(text)) return { kind: 'say', text: NOT_REOPENED };
-  // "did I already do the expense report" asks; it does not say so.
-  if (/^(?:did|have|has|had|was|is)\s+(?:i|it|that)\b/i.test(text) && !sure) return null;
+  // "did I already do the expense report" asks; it does not say so, whatever the model thinks.
+  if (/^(?:did|have|has|had|was|is)\s+(?:i|it|that)\b/i.test(text)) return null;
   const done = DONE.map((pattern) => pattern.exec(text)).find((match) => match !== null);
   if (!sure && ((!done && !saysDone(text)) || NEED.test(text))) return null;
   // "I called the dentist": what they did, without "I".
@@ -136,7 +139,7 @@ function remove(said: string, sure = false): Understanding | null {
   const noLonger = /^i (?:don't|do not|no longer) (?:need|have) to (.+?)(?:\s+any ?more)?$/i.exec(text);
   const removed =
     noLonger ??
-    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|bin|forget about|forget|cross out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text) ??
+    /^(?:(?:i don't need to|i no longer need to)\s+(.+?),?\s+)?(?:delete|remove|drop|erase|get rid of|scrap|trash|ditch|bin|forget about|forget|cross out|clear out|take)\b(.*?)(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?(?:\s+anymore)?$/i.exec(text) ??
     // "never mind the plants todo, bin it": the thing first, then what to do with it.
     /^(?:never ?mind\s+)?(.+?),?\s+(?:delete|remove|drop|scrap|ditch|bin|get rid of|take)\s+(?:it|that|this)(?:\s+one)?(?:\s+(?:off|from)\s+(?:my\s+|the\s+)?(?:todo list|todos|list|tasks))?$/i.exec(text);
   if (!removed && !sure) return null;
@@ -149,9 +152,12 @@ function remove(said: string, sure = false): Understanding | null {
 
 // Adding: "add a todo to ...", "put X on my list", "note down X"; the group is what to do.
 const ADD = new RegExp(
-  String.raw`\b(?:add|create|make|put|stick|pop|new(?=\s+(?:todo|task|item|one|thing)|\s*:)|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`,
+  String.raw`\b(?:add|create|make|put down|put|stick|pop|new(?=\s+(?:todo|task|item|one|thing)|\s*:)|write down|jot down|note down|note|todo)\b[:,]?\s*(?:me\s+)?(?:(?:${BEFORE_TODO})\s+)*(?:(?:todo|task|one)(?:\s+item)?\b[:,]?\s*)?(.*)$`,
   'i',
 );
+
+// "..., whenever, no due date": said of when it is due, never part of the title.
+const NO_DATE = /(?:,\s*(?:whenever|any ?time|no rush|no hurry))*,?\s*(?:no|without a|with no)\s+(?:due date|deadline|date)$/i;
 
 // "something for my list: renew the permit"
 const FOR_MY_LIST = /^(?:something|one more|another one) for my (?:list|todos)\b[:,]?\s*(.*)$/i;
@@ -178,7 +184,7 @@ function add(text: string, clock: Clock, context: Context, sure = false): Unders
     .replace(/(?:^|\s+)(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo list|todos|list|tasks|to do list)\b:?/i, ' ');
   // A priority said before the title, or after it: "..., it's pretty urgent" (never one inside the title).
   const priority = priorityIn(create?.[0].slice(0, 60) ?? text) ?? priorityIn(/,\s*(?:it's|it is|that's)\b.*$/i.exec(text)?.[0] ?? '');
-  const when = readWhen(withoutPriority(body), clock);
+  const when = readWhen(withoutPriority(body.replace(NO_DATE, '')), clock);
   const said = cleanTitle(when.rest.replace(/^(?:to|for me to|for|that says|saying|called|named|:)\s+/i, '').replace(/^(?:to|:)\s+/i, ''));
   // "put it on my list too" after a reminder: "it" is the thing just talked about; with nothing before it, asked.
   const title = pronounOnly(said) && context.item ? nameOf(context.item.row) : said;
@@ -225,7 +231,7 @@ export const todos: Reader = (text, clock, context) => {
   const renamed = rename(text, clock);
   if (renamed) return renamed;
   // "add a high priority todo", "I need to ...": adding, even with a priority or a date in it.
-  const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b/i.test(text);
+  const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b|^(?:put|jot|write|note) down\b/i.test(text);
   if (UNDATE.test(text) && !adding) return redate(text, clock);
   return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock, context);
 };
