@@ -531,6 +531,17 @@ describe('the offline agent, on what people actually say (issue #14)', function 
     });
   });
 
+  describe('what held-out v5 showed (after it was measured)', () => {
+    it('when the caller bumps a todo to a day ("bump the electricity bill to tomorrow"), then its due date moves and its priority stays', async () => {
+      const { uses } = await call(['Bump the electricity bill to tomorrow', 'bump up the electricity bill']);
+      expect(last(uses[0]!)?.name).to.equal('update_todo');
+      expect(last(uses[0]!)?.args).to.have.property('due_at').that.match(/^2026-12-03/);
+      expect(last(uses[0]!)?.args).to.not.have.property('priority');
+      // Said with no day, a bump is still a step up in priority.
+      expect(last(uses[1]!)?.args).to.have.property('priority');
+    });
+  });
+
   describe('short context within the call', () => {
     it('when the caller says "mark it done" after adding a todo, then that todo is done', async () => {
       const { heard } = await call(['add a todo to return the library books', 'actually I already did that, mark it done']);

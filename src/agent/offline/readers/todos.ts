@@ -58,8 +58,13 @@ export function todoFilter(text: string, clock: Clock, completed: boolean): Json
 
 const LEVELS = ['low', 'medium', 'high', 'urgent'];
 
-/** "make the plumber one urgent", "the plants aren't important", "bump up the flights one". */
-function reprioritise(text: string, sure = false): Understanding | null {
+/**
+ * "make the plumber one urgent", "the plants aren't important", "bump up the flights one".
+ * "Bump the bill to tomorrow" names a day and no level: a new date, never a priority.
+ */
+function reprioritise(text: string, clock: Clock, sure = false): Understanding | null {
+  const when = readWhen(text, clock);
+  if (!priorityIn(text) && (when.at || when.range)) return null;
   const verbs = /\b(?:priority|urgent|important|critical)\b/i.test(text) ? /\b(?:make|set|change|update|raise|lower|bump|mark|move|put)\b/i : /^(?:bump|raise|lower)\b/i;
   // Said of the thing: "the car insurance isn't that urgent", "the plants are important".
   const said = /^(?:the|my)\s.+?\s(?:is|are|isn't|aren't|is not|are not)\s+(?:\w+\s+)?(?:urgent|important|critical|a priority)$/i;
@@ -212,7 +217,7 @@ function change(text: string, clock: Clock): Understanding {
   const renamed = rename(text, clock);
   if (renamed) return renamed;
   if (UNDATE.test(text)) return redate(text, clock, true) ?? ask(QUESTIONS.todoChange);
-  if (priorityIn(text) || /\b(?:bump|raise|lower)\b/i.test(text)) return reprioritise(text, true) ?? ask(QUESTIONS.todoChange);
+  if (priorityIn(text) || /\b(?:bump|raise|lower)\b/i.test(text)) return reprioritise(text, clock, true) ?? redate(text, clock, true) ?? ask(QUESTIONS.todoChange);
   return redate(text, clock, true) ?? ask(QUESTIONS.todoChange);
 }
 
@@ -233,5 +238,5 @@ export const todos: Reader = (text, clock, context) => {
   // "add a high priority todo", "I need to ...": adding, even with a priority or a date in it.
   const adding = /\b(?:a|an|new|one)\s+(?:[\w-]+\s+){0,2}(?:todo|task)\b/i.test(text) || NEED.test(text) || /\b(?:add|create|new)\b|^(?:put|jot|write|note) down\b/i.test(text);
   if (UNDATE.test(text) && !adding) return redate(text, clock);
-  return (adding ? null : (reprioritise(text) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock, context);
+  return (adding ? null : (reprioritise(text, clock) ?? redate(text, clock))) ?? complete(text) ?? remove(text) ?? add(text, clock, context);
 };
