@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import Knex from 'knex';
 import { addDays, localDate, zonedTime } from '../src/agent/zoned-time.ts';
 import { createEvent } from '../src/db/calendar.ts';
-import { createDb, migrate } from '../src/db/knex.ts';
+import { migrate } from '../src/db/knex.ts';
 import { createReminder } from '../src/db/reminders.ts';
 import { seedDemo } from '../src/db/seed.ts';
 import { addTeamMember, findTeamByName } from '../src/db/teams.ts';
 import { createTodo } from '../src/db/todos.ts';
 import { createUser } from '../src/db/users.ts';
+import { createScratchDatabase } from '../test/support/database.ts';
 import type { BenchCaller } from './calls.ts';
 
 export const SERVER_URL =
@@ -24,12 +23,8 @@ export interface BenchDatabase {
  * events, a reminder, the Design team), so every caller's turns cost the same.
  */
 export async function createBenchDatabase(count: number): Promise<BenchDatabase> {
-  const name = `convonet_bench_${randomBytes(6).toString('hex')}`;
-  const admin = Knex.knex({ client: 'pg', connection: SERVER_URL, pool: { min: 0, max: 1 } });
-  await admin.raw(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const db = createDb({ url: url.href });
+  const scratch = await createScratchDatabase(SERVER_URL, 'convonet_bench');
+  const { db } = scratch;
   try {
     await migrate(db);
     const pin = '2468';
@@ -50,15 +45,11 @@ export async function createBenchDatabase(count: number): Promise<BenchDatabase>
       await createReminder(db, { userId: user.id, message: 'call mom', remindAt: at(1, 18) });
       callers.push({ phone, pin });
     }
-    return {
-      url: url.href,
-      callers,
-      async drop() {
-        await admin.raw(`drop database if exists ${name} with (force)`);
-        await admin.destroy();
-      },
-    };
-  } finally {
+    // The apps get their own connections; this one has done its work.
     await db.destroy();
+    return { url: scratch.url, callers, drop: () => scratch.drop() };
+  } catch (error) {
+    await scratch.drop();
+    throw error;
   }
 }

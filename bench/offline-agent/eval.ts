@@ -3,8 +3,6 @@
 // dropped after). Prints per-intent scores for both parts, then the development misses.
 //
 //   npm run eval:offline [-- --failures development|held-out|none] [--grep words] [--batch dev8] [--part development|held-out]
-import { randomBytes } from 'node:crypto';
-import Knex from 'knex';
 import { developmentExamples } from '../../src/agent/offline/examples.ts';
 import { trainIntentModel } from '../../src/agent/offline/intent-model.ts';
 import { createOfflineProvider } from '../../src/agent/offline/provider.ts';
@@ -12,6 +10,7 @@ import type { ModelProvider } from '../../src/agent/provider.ts';
 import { exitWith, readCommandLine } from '../../src/command-line.ts';
 import { createDb, migrate, type Db } from '../../src/db/knex.ts';
 import { tools } from '../../src/tools/index.ts';
+import { createScratchDatabase } from '../../test/support/database.ts';
 import { DEFAULT_NOW, DEFAULT_TIMEZONE, loadPhrasings, PARTS, type Part, type Phrasing } from './phrasings.ts';
 import { playLines } from './call.ts';
 import { judge, UNFIT } from './score.ts';
@@ -59,20 +58,8 @@ async function openDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
     return { db, close: () => db.destroy() };
   }
   // Never the database DATABASE_URL names: every phrasing truncates tables.
-  const name = `convonet_eval_${randomBytes(6).toString('hex')}`;
-  const admin = Knex.knex({ client: 'pg', connection: server, pool: { min: 0, max: 1 } });
-  await admin.raw(`create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const db = createDb({ url: url.href });
-  return {
-    db,
-    async close() {
-      await db.destroy();
-      await admin.raw(`drop database if exists ${name} with (force)`);
-      await admin.destroy();
-    },
-  };
+  const scratch = await createScratchDatabase(server, 'convonet_eval');
+  return { db: scratch.db, close: () => scratch.drop() };
 }
 
 /** CPU the offline agent spent in each turn (all its model calls in that turn), in microseconds. */

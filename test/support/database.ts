@@ -11,15 +11,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database on the shared server, so test files never see each other's rows. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `convonet_test_${randomBytes(6).toString('hex')}`;
-  const admin = Knex.knex({ client: 'pg', connection: TEST_SERVER_URL, pool: { min: 0, max: 1 } });
+/**
+ * A fresh, empty database on a PostgreSQL server, made for one run and dropped after it: the
+ * tests, the benchmarks and the offline eval each work in their own, never in one a user named.
+ */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = Knex.knex({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
   await admin.raw(`create database ${name}`);
-  const url = new URL(TEST_SERVER_URL);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const db = createDb({ url: url.href });
-  await migrate(db);
   return {
     db,
     url: url.href,
@@ -29,4 +31,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin.destroy();
     },
   };
+}
+
+/** A fresh, migrated database on the shared server, so test files never see each other's rows. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const scratch = await createScratchDatabase(TEST_SERVER_URL, 'convonet_test');
+  await migrate(scratch.db);
+  return scratch;
 }
