@@ -16,6 +16,32 @@ export function transactionBy<T>(db: Db, deadline: Deadline, work: (trx: Executo
 }
 
 /**
+ * One read for work that must answer by `deadline` (a webhook's lookup of its call or turn): a
+ * single statement needs no transaction, whose begin, limits and commit were three more round
+ * trips on every webhook. It is waited for no longer than the deadline; the statement itself is
+ * bounded by the connection's ceilings (`statement_timeout`, `lock_timeout`, set in knex.ts).
+ * A connection that died idle is replaced, as for transactions: a read can always run again.
+ */
+export function readBy<T>(db: Db, deadline: Deadline, read: (db: Executor) => Promise<T>): Promise<T> {
+  if (timeLeft(deadline) < TOO_LATE_MS) return Promise.reject(new DeadlineExceededError('no time left to begin'));
+  const attempt = async (attempts: number): Promise<T> => {
+    try {
+      return await read(db);
+    } catch (error) {
+      if (attempts >= FRESH_CONNECTION_ATTEMPTS || !connectionLost(error) || timeLeft(deadline) < TOO_LATE_MS) throw error;
+      return attempt(attempts + 1);
+    }
+  };
+  return settleBy(attempt(1), deadline);
+}
+
+/** The connection, not the statement, failed: no SQLSTATE, a connection class (08), or a terminated backend (57P01). */
+function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code !== 'string' || /^(?:08|57P0)/.test(code);
+}
+
+/**
  * Runs `work` in a transaction bounded by `deadline`, and resolves only once it has committed or
  * rolled back, for callers that must report what happened (a tool). It begins only if time is
  * left once it has a connection, bounds every statement and lock wait in it by the time left,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { settleBy } from '../deadline.ts';
 import { closeCall, findCall, findCallAndCaller, openCall, updateCallStatus, type CallRow, type SignedInCaller } from '../db/calls.ts';
-import { transactionBy } from '../db/deadline.ts';
+import { readBy, transactionBy } from '../db/deadline.ts';
 import type { Db } from '../db/knex.ts';
 import { countRelaySessions, issueRelaySession } from '../db/relay-sessions.ts';
 import { latestTurn } from '../db/turns.ts';
@@ -168,7 +168,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
       span.setAttribute(RELAY_END_REASON, handoff?.reasonCode ?? 'lost');
       if (handoff?.reasonCode === HANDOFF.transfer) {
         // Only a turn the agent settled as a transfer puts the caller through, whatever the data says.
-        const last = await transactionBy(db, clockOf(ctx).deadline, (trx) => latestTurn(trx, call.call_sid));
+        const last = await readBy(db, clockOf(ctx).deadline, (read) => latestTurn(read, call.call_sid));
         if (last?.action === 'transfer' && (config.transfer.number || config.transfer.sipUri)) {
           ctx.state.outcome = 'transfer';
           return transfer(undefined, config.transfer);
@@ -179,7 +179,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
         return hangUp();
       }
       // The session was lost (an instance stopped, the connection broke): a new one, on any instance, a few times.
-      const sessions = await transactionBy(db, clockOf(ctx).deadline, (trx) => countRelaySessions(trx, call.call_sid));
+      const sessions = await readBy(db, clockOf(ctx).deadline, (read) => countRelaySessions(read, call.call_sid));
       if (!call.user_id || sessions >= MAX_RELAY_SESSIONS) {
         ctx.state.outcome = 'apologised';
         return hangUp(APOLOGY);
@@ -212,7 +212,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     params: ReturnType<typeof statusParams.parse>,
     deadline: WebhookClock['deadline'],
   ): Promise<void> {
-    const call = await transactionBy(db, deadline, (trx) => findCall(trx, params.CallSid));
+    const call = await readBy(db, deadline, (read) => findCall(read, params.CallSid));
     if (!call) {
       // A status for a call we never answered: nothing to close, nothing to change.
       ctx.state.outcome = 'unknown_call';
@@ -272,7 +272,7 @@ export function voiceRoutes({ db, turns, logger, config }: VoiceRoutesOptions): 
     handle: (call: CallRow & { caller: SignedInCaller | null }, span: Span) => Promise<string>,
   ) {
     return respond(ctx, callSid, fallback, async () => {
-      const call = await transactionBy(db, clockOf(ctx).deadline, (trx) => findCallAndCaller(trx, callSid));
+      const call = await readBy(db, clockOf(ctx).deadline, (read) => findCallAndCaller(read, callSid));
       if (!call) {
         ctx.state.outcome = 'unknown_call';
         return hangUp(NOT_SIGNED_IN);

@@ -7,7 +7,7 @@ import { CallerInterrupted } from '../agent/interrupted.ts';
 import type { Config } from '../config.ts';
 import { deadlineAt, earliest, settleBy, timeLeft, type Deadline } from '../deadline.ts';
 import { closeAbandonedCalls, lockCall } from '../db/calls.ts';
-import { transactionBy } from '../db/deadline.ts';
+import { readBy, transactionBy } from '../db/deadline.ts';
 import { recordFeedback } from '../db/feedback.ts';
 import type { Db, Executor } from '../db/knex.ts';
 import { requestCallerThreadReset } from '../db/threads.ts';
@@ -369,7 +369,7 @@ export function createTurns({ db, agent, logger, config }: TurnsOptions) {
     }
     // Started by another instance (or before a restart): watch the database.
     for (;;) {
-      const current = await transactionBy(db, until, (trx) => findTurn(trx, turn.call_sid, turn.id)).catch(() => undefined);
+      const current = await readBy(db, until, (read) => findTurn(read, turn.call_sid, turn.id)).catch(() => undefined);
       if (current && current.status !== 'running') return current;
       if (timeLeft(until) < POLL_MS) return null;
       await delay(POLL_MS);
